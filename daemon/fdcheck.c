@@ -1,0 +1,118 @@
+/* What kind of file an fd from a client is: eventfd, memfd, socket, KVM VM. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static const char *const kind_names[] = {
+	[FD_EVENTFD] = "eventfd",
+	[FD_MEMFD] = "memfd",
+	[FD_SOCKET] = "socket",
+	[FD_KVM_VM] = "KVM VM fd",
+};
+
+const char *
+fd_kind_name(enum fd_kind k)
+{
+	return kind_names[k];
+}
+
+/* The fd's /proc/self/fd link target, which names anonymous inodes and memfds. */
+static int
+fd_target(int fd, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static const char *
+describe(int fd, const struct stat *st, const char *target)
+{
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	if (strcmp(target, "anon_inode:[eventfd]") == 0)
+		return "an eventfd";
+	if (strncmp(target, "/memfd:", 7) == 0)
+		return "a memfd";
+	if (strcmp(target, "anon_inode:kvm-vm") == 0)
+		return "a KVM VM fd";
+	if (strncmp(target, "anon_inode:", 11) == 0)
+		return "another anonymous-inode fd";
+	if (S_ISFIFO(st->st_mode))
+		return "a pipe";
+	if (S_ISREG(st->st_mode))
+		return "a regular file";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	return "another kind of file";
+}
+
+int
+fd_check_kind(int fd, enum fd_kind kind, char **cause)
+{
+	char target[256];
+	struct stat st;
+	bool ok;
+
+	*cause = NULL;
+	if (fstat(fd, &st) < 0 || fd_target(fd, target, sizeof target) < 0) {
+		if (asprintf(cause, "an fd that cannot be inspected (%s)", strerror(errno)) < 0)
+			*cause = NULL;
+		return -EBADF;
+	}
+	switch (kind) {
+	case FD_EVENTFD:
+		ok = strcmp(target, "anon_inode:[eventfd]") == 0;
+		break;
+	case FD_MEMFD:
+		ok = S_ISREG(st.st_mode) && strncmp(target, "/memfd:", 7) == 0;
+		break;
+	case FD_SOCKET:
+		ok = S_ISSOCK(st.st_mode);
+		break;
+	case FD_KVM_VM:
+		ok = strcmp(target, "anon_inode:kvm-vm") == 0;
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	if (ok)
+		return 0;
+	*cause = strdup(describe(fd, &st, target));
+	return -EINVAL;
+}
+
+unsigned
+count_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	/* opendir's own descriptor is not one of ours. */
+	return n > 0 ? n - 1 : 0;
+}

@@ -1,0 +1,23 @@
+# The server (a convenience library shared by the daemon, embedded mode and tests).
+noinst_LTLIBRARIES += daemon/libserver.la
+daemon_libserver_la_SOURCES = daemon/args.c daemon/args.h daemon/chip.h \
+	daemon/chip_ioapic.c daemon/commands.c daemon/commands.h daemon/fdcheck.c \
+	daemon/inject.c daemon/notifier.c daemon/server.c daemon/server.h
+daemon_libserver_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
+daemon_libserver_la_LIBADD = emul/ioapic/libioapic.la emul/gicv3-its/libgicv3_its.la \
+	emul/xics/libxics.la emul/xive/libxive.la proto/libwire.la common/libcommon.la \
+	$(LIBEVENT_LIBS) $(JSONC_LIBS) -lpthread
+
+sbin_PROGRAMS += daemon/irqchipd
+daemon_irqchipd_SOURCES = daemon/main.c
+daemon_irqchipd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
+daemon_irqchipd_LDADD = daemon/libserver.la
+
+lib_LTLIBRARIES += daemon/libirqchip-embedded.la
+include_HEADERS += daemon/irqchip-embedded.h
+daemon_libirqchip_embedded_la_SOURCES = daemon/embedded.c
+daemon_libirqchip_embedded_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
+daemon_libirqchip_embedded_la_LIBADD = daemon/libserver.la proto/libirqchip.la -lpthread
+daemon_libirqchip_embedded_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
+	-export-symbols-regex '^irqchip_embedded_'
+pkgconfig_DATA += proto/irqchip-embedded.pc

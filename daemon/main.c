@@ -1,0 +1,441 @@
+/*
+ * irqchipd(8): parse flags, open the listening socket (a path, an inherited
+ * fd, or systemd socket activation), run the event loop until SIGTERM/SIGINT
+ * or, with --exit-on-disconnect, until the client leaves.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "args.h"
+#include "chip.h"
+#include "commands.h"
+#include "log.h"
+#include "server.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define EXIT_USAGE 2
+
+enum {
+	OPT_SOCKET_MODE = 256, OPT_ALLOW_UID, OPT_PRINT_CAPS, OPT_LOG_LEVEL, OPT_LOG_FILE,
+	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD,
+};
+
+static const struct option long_options[] = {
+	{ "socket-path", required_argument, NULL, 's' },
+	{ "fd", required_argument, NULL, OPT_FD },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
+	{ "print-capabilities", no_argument, NULL, OPT_PRINT_CAPS },
+	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "exit-on-disconnect", no_argument, NULL, OPT_EXIT_ON_DISCONNECT },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: irqchipd (--socket-path PATH | --fd N | systemd socket activation) [options]\n"
+	    "Interrupt-controller emulation daemon for VMMs (see irqchipd(8)).\n"
+	    "\n"
+	    "  -s, --socket-path PATH   create and listen on a unix SOCK_SEQPACKET socket\n"
+	    "      --fd N               listen on inherited listening socket N\n"
+	    "                           (LISTEN_FDS/LISTEN_PID are honoured when neither is given)\n"
+	    "      --socket-mode MODE   permissions of the created socket, octal (default 0600)\n"
+	    "      --allow-uid UID      accept clients of this uid or user name; repeatable\n"
+	    "                           (default: root and irqchipd's own uid)\n"
+	    "      --exit-on-disconnect exit when the client disconnects\n"
+	    "      --log-level LEVEL    error, warn, info (default) or debug\n"
+	    "      --log-file PATH      log to PATH instead of stderr (SIGHUP reopens it)\n"
+	    "      --syslog             also log to syslog (daemon facility)\n"
+	    "      --print-capabilities print one JSON object describing irqchipd, then exit\n"
+	    "      --list-commands      print the protocol's commands, then exit\n"
+	    "  -V, --version            print the version, then exit\n"
+	    "  -h, --help               print this help, then exit\n");
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("irqchipd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try --help)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out, int base)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, base);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static void
+print_capabilities(void)
+{
+	json_object *o = json_object_new_object(), *types = json_object_new_array();
+	json_object *cmds = json_object_new_array();
+
+	for (const struct chip_class *const *c = chip_classes; *c != NULL; c++)
+		json_object_array_add(types, json_object_new_string((*c)->type));
+	for (size_t i = 0; i < ncommands; i++)
+		json_object_array_add(cmds, json_object_new_string(commands[i].name));
+	json_object_object_add(o, "type", json_object_new_string("irqchipd"));
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(o, "protocol", json_object_new_int(1));
+	json_object_object_add(o, "capabilities", server_capabilities(NULL));
+	json_object_object_add(o, "chip-types", types);
+	json_object_object_add(o, "commands", cmds);
+	json_object_object_add(o, "limits", server_limits());
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void
+list_commands(void)
+{
+	char what[256];
+
+	for (size_t i = 0; i < ncommands; i++) {
+		printf("%-20s %s\n", commands[i].name, commands[i].help);
+		for (size_t j = 0; j < commands[i].nargs; j++) {
+			const struct arg_spec *s = &commands[i].args[j];
+
+			arg_describe(s, what, sizeof what);
+			printf("    %s%-14s%s %s\n", (s->flags & ARG_REQUIRED) ? "" : "[",
+			    s->name, (s->flags & ARG_REQUIRED) ? " " : "]", what);
+		}
+	}
+}
+
+/* Checks that fd is a listening AF_UNIX SOCK_SEQPACKET socket and makes it non-blocking. */
+static int
+check_listener(int fd, char **cause)
+{
+	int type = 0, listening = 0, domain = 0;
+	socklen_t len = sizeof type;
+	int flags;
+
+	if (fcntl(fd, F_GETFD) < 0) {
+		xasprintf(cause, "fd %d is not open", fd);
+		return -EBADF;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+		xasprintf(cause, "fd %d is not a socket", fd);
+		return -ENOTSOCK;
+	}
+	len = sizeof domain;
+	getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	len = sizeof listening;
+	getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+	if (domain != AF_UNIX || type != SOCK_SEQPACKET || !listening) {
+		xasprintf(cause, "fd %d must be a listening AF_UNIX SOCK_SEQPACKET socket", fd);
+		return -EINVAL;
+	}
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+/* Is a daemon answering on path? A stale socket file refuses the connection. */
+static int
+socket_in_use(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	rc = rc == 0 ? 1 : (errno == ECONNREFUSED ? 0 : -errno);
+	close(fd);
+	return rc;
+}
+
+static int
+create_socket(const char *path, mode_t mode, char **cause)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "--socket-path is %zu bytes long; at most %zu fit in sun_path",
+		    strlen(path), sizeof sun.sun_path - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			xasprintf(cause, "%s exists and is not a socket; not touching it", path);
+			return -EEXIST;
+		}
+		rc = socket_in_use(path);
+		if (rc != 0) {
+			if (rc > 0)
+				xasprintf(cause, "%s: another daemon is answering there", path);
+			else
+				xasprintf(cause, "%s: cannot tell whether it is in use: %s", path,
+				    strerror(-rc));
+			return -EADDRINUSE;
+		}
+		log_info("removing stale socket %s", path);
+		if (unlink(path) < 0) {
+			xasprintf(cause, "cannot remove stale socket %s: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	/* Nobody but us may touch the socket between bind and chmod. */
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (rc < 0 || chmod(path, mode) < 0 || listen(fd, 8) < 0) {
+		rc = -errno;
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return rc;
+	}
+	return fd;
+}
+
+/* systemd socket activation: LISTEN_PID names us and LISTEN_FDS=1 (fd 3). */
+static int
+activation_fd(char **cause)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned long p, n;
+
+	if (pid == NULL || fds == NULL)
+		return -ENOENT;
+	if (parse_uint(pid, ULONG_MAX, &p, 10) < 0 || (pid_t)p != getpid())
+		return -ENOENT;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (parse_uint(fds, 1024, &n, 10) < 0 || n != 1) {
+		xasprintf(cause, "socket activation passed LISTEN_FDS=%s; exactly 1 is supported",
+		    fds);
+		return -EINVAL;
+	}
+	return 3;
+}
+
+static void
+libevent_log(int severity, const char *msg)
+{
+	enum log_level l = severity >= EVENT_LOG_ERR ? LOG_LEVEL_ERROR :
+	    severity == EVENT_LOG_WARN ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG;
+
+	log_msg(l, "libevent", "%s", msg);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+	char *cause = NULL;
+
+	if (sig == SIGHUP) {
+		if (log_reopen(&cause) < 0) {
+			log_error("%s", cause);
+			free(cause);
+		} else {
+			log_info("log reopened");
+		}
+		return;
+	}
+	log_info("%s: exiting", strsignal((int)sig));
+	event_base_loopbreak(base);
+}
+
+static void
+exit_on_disconnect(void *arg)
+{
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *socket_path = NULL, *log_file = NULL;
+	struct server_options opts = { .allow_uids = NULL };
+	enum log_level level = LOG_LEVEL_INFO;
+	unsigned long v;
+	mode_t mode = 0600;
+	int inherited_fd = -1, use_syslog = 0, opt, lfd;
+	struct event_base *base;
+	struct event *sigs[3];
+	struct server *srv;
+	char *cause = NULL;
+	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
+
+	while ((opt = getopt_long(argc, argv, "s:Vh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (*optarg == '\0')
+				usage_error("--socket-path: the path is empty");
+			socket_path = optarg;
+			break;
+		case OPT_FD:
+			if (parse_uint(optarg, INT_MAX, &v, 10) < 0)
+				usage_error("--fd: '%s' is not a file descriptor number", optarg);
+			inherited_fd = (int)v;
+			break;
+		case OPT_SOCKET_MODE:
+			if (parse_uint(optarg, 0777, &v, 8) < 0)
+				usage_error("--socket-mode: '%s' is not an octal mode in 0..0777",
+				    optarg);
+			mode = (mode_t)v;
+			break;
+		case OPT_ALLOW_UID: {
+			struct passwd *pw;
+			uid_t uid;
+
+			if (parse_uint(optarg, UINT_MAX - 1, &v, 10) == 0) {
+				uid = (uid_t)v;
+			} else if ((pw = getpwnam(optarg)) != NULL) {
+				uid = pw->pw_uid;
+			} else {
+				usage_error("--allow-uid: '%s' is neither a uid nor a user name",
+				    optarg);
+			}
+			opts.allow_uids = xreallocarray(opts.allow_uids, opts.nallow_uids + 1,
+			    sizeof *opts.allow_uids);
+			opts.allow_uids[opts.nallow_uids++] = uid;
+			break;
+		}
+		case OPT_PRINT_CAPS:
+			print_capabilities();
+			return 0;
+		case OPT_LIST_COMMANDS:
+			list_commands();
+			return 0;
+		case OPT_LOG_LEVEL:
+			if (log_level_parse(optarg, &level) < 0)
+				usage_error("--log-level: '%s' is not one of error, warn, info, debug",
+				    optarg);
+			break;
+		case OPT_LOG_FILE:
+			log_file = optarg;
+			break;
+		case OPT_SYSLOG:
+			use_syslog = 1;
+			break;
+		case OPT_EXIT_ON_DISCONNECT:
+			opts.exit_on_disconnect = true;
+			break;
+		case 'V':
+			printf("irqchipd %s (protocol 1)\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			/* getopt_long has printed what was wrong. */
+			fputs("irqchipd: invalid command line (try --help)\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (socket_path != NULL && inherited_fd >= 0)
+		usage_error("--socket-path and --fd exclude each other");
+
+	if (log_open(level, log_file, use_syslog, &cause) < 0) {
+		fprintf(stderr, "irqchipd: %s\n", cause);
+		return EXIT_USAGE;
+	}
+	event_set_log_callback(libevent_log);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (socket_path != NULL) {
+		lfd = create_socket(socket_path, mode, &cause);
+	} else if (inherited_fd >= 0) {
+		lfd = check_listener(inherited_fd, &cause) < 0 ? -1 : inherited_fd;
+	} else {
+		lfd = activation_fd(&cause);
+		if (lfd == -ENOENT)
+			usage_error("give --socket-path, --fd, or start under socket activation");
+		if (lfd >= 0 && check_listener(lfd, &cause) < 0)
+			lfd = -1;
+	}
+	if (lfd < 0) {
+		log_error("%s", cause);
+		return 1;
+	}
+
+	base = event_base_new();
+	if (base == NULL) {
+		log_error("cannot create the event loop");
+		return 1;
+	}
+	opts.on_exit = exit_on_disconnect;
+	opts.on_exit_arg = base;
+	srv = server_create(base, &opts, &cause);
+	if (server_listen(srv, lfd, &cause) < 0) {
+		log_error("%s", cause);
+		return 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(base, signals[i], signal_cb, base);
+		event_add(sigs[i], NULL);
+	}
+	log_info("irqchipd %s listening on %s", PACKAGE_VERSION,
+	    socket_path != NULL ? socket_path : "an inherited socket");
+
+	event_base_dispatch(base);
+
+	server_free(srv);
+	if (socket_path != NULL)
+		unlink(socket_path);
+	for (int i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_base_free(base);
+	free(opts.allow_uids);
+	log_close();
+	return 0;
+}

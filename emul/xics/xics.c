@@ -1,0 +1,4 @@
+/* Skeleton translation unit; see xics.h. */
+#include "xics.h"
+
+typedef int xics_skeleton_unit;

@@ -1,0 +1,385 @@
+/* Client library: the VMM side of protocol v1 (irqchipd-protocol(7)). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "irqchip.h"
+#include "wire.h"
+
+struct queued_event {
+	json_object *event;
+	struct queued_event *next;
+};
+
+struct irqchip_client {
+	int sock;
+	pthread_mutex_t lock;
+	json_object *greeting_msg;
+	json_object *greeting;		/* borrowed from greeting_msg */
+	int64_t next_id;
+	struct queued_event *events, **events_tail;
+	char *buf;
+};
+
+static int
+set_cause(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+set_cause(char **cause, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) < 0)
+			*cause = NULL;
+		va_end(ap);
+	}
+	return rc;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads one message; events are queued unless want_event. */
+static int
+recv_message(struct irqchip_client *c, int timeout_ms, json_object **out, char **cause)
+{
+	int fds[WIRE_MAX_FDS];
+	unsigned nfds;
+	size_t len;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
+	json_object *msg;
+	char *why;
+	int rc, left;
+
+	for (;;) {
+		left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		if (deadline >= 0 && left < 0)
+			left = 0;
+		rc = poll(&pfd, 1, left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return set_cause(cause, -errno, "poll: %s", strerror(errno));
+		if (rc == 0)
+			return set_cause(cause, -ETIMEDOUT, "no message from irqchipd in %d ms",
+			    timeout_ms);
+		rc = wire_recv(c->sock, c->buf, WIRE_MAX_MESSAGE, &len, fds, &nfds, 0);
+		if (rc < 0)
+			return set_cause(cause, rc, "receiving from irqchipd: %s", strerror(-rc));
+		/* The daemon never sends fds; drop any rather than leak them. */
+		wire_close_fds(fds, nfds);
+		if (len == 0)
+			return set_cause(cause, -ECONNRESET, "irqchipd closed the connection");
+		msg = wire_parse(c->buf, len, &why);
+		if (msg == NULL) {
+			rc = set_cause(cause, -EPROTO, "irqchipd sent %s",
+			    why != NULL ? why : "invalid JSON");
+			free(why);
+			return rc;
+		}
+		*out = msg;
+		return 0;
+	}
+}
+
+int
+irqchip_client_open_fd(int fd, struct irqchip_client **out, char **cause)
+{
+	struct irqchip_client *c;
+	json_object *msg, *g;
+	int rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof *c);
+	if (c != NULL)
+		c->buf = malloc(WIRE_MAX_MESSAGE);
+	if (c == NULL || c->buf == NULL) {
+		free(c);
+		close(fd);
+		return set_cause(cause, -ENOMEM, "out of memory");
+	}
+	c->sock = fd;
+	c->next_id = 1;
+	c->events_tail = &c->events;
+	pthread_mutex_init(&c->lock, NULL);
+
+	rc = recv_message(c, 10000, &msg, cause);
+	if (rc < 0) {
+		irqchip_client_close(c);
+		return rc;
+	}
+	if (!json_object_object_get_ex(msg, "greeting", &g) ||
+	    !json_object_is_type(g, json_type_object)) {
+		json_object *e, *d;
+		const char *desc = "no greeting";
+
+		/* A refused connection gets an error instead of a greeting. */
+		if (json_object_object_get_ex(msg, "error", &e) &&
+		    json_object_object_get_ex(e, "desc", &d))
+			desc = json_object_get_string(d);
+		rc = set_cause(cause, -ECONNREFUSED, "irqchipd refused the connection: %s", desc);
+		json_object_put(msg);
+		irqchip_client_close(c);
+		return rc;
+	}
+	c->greeting_msg = msg;
+	c->greeting = g;
+	*out = c;
+	return 0;
+}
+
+int
+irqchip_client_connect(const char *path, struct irqchip_client **out, char **cause)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	*out = NULL;
+	if (strlen(path) >= sizeof sun.sun_path)
+		return set_cause(cause, -ENAMETOOLONG, "socket path longer than %zu bytes: %s",
+		    sizeof sun.sun_path - 1, path);
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return set_cause(cause, -errno, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+		int err = errno;
+
+		close(fd);
+		return set_cause(cause, -err, "connect %s: %s", path, strerror(err));
+	}
+	return irqchip_client_open_fd(fd, out, cause);
+}
+
+void
+irqchip_client_close(struct irqchip_client *c)
+{
+	struct queued_event *e, *next;
+
+	if (c == NULL)
+		return;
+	if (c->sock >= 0)
+		close(c->sock);
+	for (e = c->events; e != NULL; e = next) {
+		next = e->next;
+		json_object_put(e->event);
+		free(e);
+	}
+	json_object_put(c->greeting_msg);
+	pthread_mutex_destroy(&c->lock);
+	free(c->buf);
+	free(c);
+}
+
+int
+irqchip_client_fd(const struct irqchip_client *c)
+{
+	return c->sock;
+}
+
+json_object *
+irqchip_client_greeting(const struct irqchip_client *c)
+{
+	return c->greeting;
+}
+
+static void
+queue_event(struct irqchip_client *c, json_object *event)
+{
+	struct queued_event *q = malloc(sizeof *q);
+
+	if (q == NULL) {
+		json_object_put(event);
+		return;
+	}
+	q->event = event;
+	q->next = NULL;
+	*c->events_tail = q;
+	c->events_tail = &q->next;
+}
+
+static int
+recv_reply_locked(struct irqchip_client *c, int timeout_ms, json_object **msg, char **cause)
+{
+	json_object *m;
+	int rc;
+
+	for (;;) {
+		rc = recv_message(c, timeout_ms, &m, cause);
+		if (rc < 0)
+			return rc;
+		if (json_object_object_get_ex(m, "event", NULL)) {
+			queue_event(c, m);
+			continue;
+		}
+		*msg = m;
+		return 0;
+	}
+}
+
+int
+irqchip_client_recv_reply(struct irqchip_client *c, int timeout_ms, json_object **msg)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = recv_reply_locked(c, timeout_ms, msg, NULL);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+irqchip_client_send_raw(struct irqchip_client *c, const void *buf, size_t len,
+    const int *fds, unsigned nfds)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = wire_send(c->sock, buf, len, fds, nfds);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+irqchip_client_call(struct irqchip_client *c, const char *command, json_object *args,
+    const int *fds, unsigned nfds, json_object **ret, json_object **err, char **cause)
+{
+	json_object *req, *reply = NULL, *val, *idv;
+	int64_t id;
+	int rc;
+
+	if (ret != NULL)
+		*ret = NULL;
+	if (err != NULL)
+		*err = NULL;
+	if (nfds > WIRE_MAX_FDS)
+		return set_cause(cause, -E2BIG, "at most %d fds per message", WIRE_MAX_FDS);
+
+	req = json_object_new_object();
+	json_object_object_add(req, "execute", json_object_new_string(command));
+	if (args != NULL)
+		json_object_object_add(req, "arguments", json_object_get(args));
+
+	pthread_mutex_lock(&c->lock);
+	id = c->next_id++;
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	rc = wire_send_json(c->sock, req, fds, nfds);
+	json_object_put(req);
+	if (rc < 0) {
+		pthread_mutex_unlock(&c->lock);
+		return set_cause(cause, rc, "sending %s: %s", command, strerror(-rc));
+	}
+	/* Replies come in request order; skip anything that is not ours. */
+	for (;;) {
+		rc = recv_reply_locked(c, -1, &reply, cause);
+		if (rc < 0)
+			break;
+		if (json_object_object_get_ex(reply, "id", &idv) &&
+		    json_object_is_type(idv, json_type_int) && json_object_get_int64(idv) == id)
+			break;
+		json_object_put(reply);
+		reply = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0)
+		return rc;
+
+	if (json_object_object_get_ex(reply, "return", &val)) {
+		if (ret != NULL)
+			*ret = json_object_get(val);
+		rc = 0;
+	} else if (json_object_object_get_ex(reply, "error", &val)) {
+		json_object *cls = NULL, *desc = NULL;
+
+		json_object_object_get_ex(val, "class", &cls);
+		json_object_object_get_ex(val, "desc", &desc);
+		rc = set_cause(cause, -EREMOTEIO, "%s: %s",
+		    cls != NULL ? json_object_get_string(cls) : "?",
+		    desc != NULL ? json_object_get_string(desc) : "?");
+		if (err != NULL)
+			*err = json_object_get(val);
+	} else {
+		rc = set_cause(cause, -EPROTO, "irqchipd sent a reply with neither return nor error");
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+int
+irqchip_client_negotiate(struct irqchip_client *c, const char *const *caps,
+    const char *resume, json_object **ret, char **cause)
+{
+	json_object *args = json_object_new_object(), *list;
+	int rc;
+
+	if (caps != NULL) {
+		list = json_object_new_array();
+		for (; *caps != NULL; caps++)
+			json_object_array_add(list, json_object_new_string(*caps));
+		json_object_object_add(args, "capabilities", list);
+	}
+	if (resume != NULL)
+		json_object_object_add(args, "resume", json_object_new_string(resume));
+	rc = irqchip_client_call(c, "negotiate", args, NULL, 0, ret, NULL, cause);
+	json_object_put(args);
+	return rc;
+}
+
+int
+irqchip_client_next_event(struct irqchip_client *c, int timeout_ms, json_object **event)
+{
+	struct queued_event *q;
+	json_object *m;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int rc = 0, left;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		if ((q = c->events) != NULL) {
+			c->events = q->next;
+			if (c->events == NULL)
+				c->events_tail = &c->events;
+			*event = q->event;
+			free(q);
+			break;
+		}
+		left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		if (deadline >= 0 && left < 0)
+			left = 0;
+		rc = recv_message(c, left, &m, NULL);
+		if (rc < 0)
+			break;
+		/* Outside a call, anything but an event is unexpected: keep only events. */
+		if (json_object_object_get_ex(m, "event", NULL))
+			queue_event(c, m);
+		else
+			json_object_put(m);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int
+irqchip_json_u64(json_object *o, uint64_t *out)
+{
+	return wire_get_u64(o, out);
+}
