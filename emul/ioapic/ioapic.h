@@ -1,5 +1,6 @@
 /*
- * Intel 82093AA I/O APIC, as a pure state machine.
+ * Intel 82093AA I/O APIC, as a pure state machine. Not thread-safe: one owner
+ * feeds it line changes, accesses and EOIs (SPECS.md 3.3.9).
  *
  * No I/O, no event loop, no JSON, no KVM: inputs are function calls, outputs go
  * through the ops table given to ioapic_create(). Every instance is independent.
@@ -38,9 +39,13 @@ struct ioapic_msi {
 struct ioapic_ops {
 	/* Send msg for pin. Return true if it was accepted (sets Remote IRR for level). */
 	bool (*deliver)(void *opaque, unsigned pin, const struct ioapic_msi *msg);
-	/* Pin's KVM route must now be msg; msg == NULL: remove it (the pin is masked). */
+	/* Pin's KVM route must now be msg; NULL: remove it (masked, or a reserved mode). */
 	void (*route)(void *opaque, unsigned pin, const struct ioapic_msi *msg);
-	/* A level pin is being EOIed: resample sources must deassert (KVM irqfd resample). */
+	/*
+	 * A level pin is being EOIed: resample sources must deassert (KVM irqfd
+	 * resample). This callback may call ioapic_set_irq() on the same instance,
+	 * and deliver may EOI the vector it was given; no other callback re-enters.
+	 */
 	void (*resample)(void *opaque, unsigned pin);
 	/* Call ioapic_timer(pin) after delay_ns; replaces an earlier request for pin. */
 	void (*schedule)(void *opaque, unsigned pin, uint64_t delay_ns);
@@ -57,12 +62,15 @@ struct ioapic_config {
 struct ioapic_pin_state {
 	uint64_t rte;		/* redirection entry, Remote IRR included */
 	uint32_t sources;	/* input level per source, bit n = source n asserted */
-	uint8_t irr_vector;	/* vector delivered when Remote IRR was set */
+	uint8_t irr_vector;	/* vector delivered when Remote IRR was set (meaningful while set) */
 	uint32_t storm_count;	/* consecutive re-deliveries after EOI */
 	bool throttled;		/* a delayed re-delivery is pending */
 };
 
-/* Everything needed to reproduce an IOAPIC exactly (chip-save/chip-load). */
+/*
+ * Everything needed to reproduce an IOAPIC exactly. The daemon's chip-save JSON
+ * carries the format version; this struct is the in-memory form.
+ */
 struct ioapic_state {
 	uint8_t id;		/* ID register bits 27:24 */
 	uint8_t ioregsel;
@@ -86,7 +94,7 @@ struct ioapic_rte_fields {
 	uint16_t ir_index;	/* remappable: handle 15:0 = RTE[11] << 15 | RTE[63:49] */
 };
 
-/* Returns NULL with errno EINVAL for a bad config, ENOMEM. */
+/* Returns NULL with errno EINVAL (bad config, NULL ops or callback) or ENOMEM. */
 struct ioapic *ioapic_create(const struct ioapic_config *, const struct ioapic_ops *,
     void *opaque);
 void ioapic_destroy(struct ioapic *);
@@ -97,19 +105,22 @@ unsigned ioapic_pins(const struct ioapic *);
 /*
  * Guest accesses at offset in the window. Accesses the 82093AA does not define
  * are reported through guest_error; reads of them return 0, writes are dropped.
- * Both return 0, or -EINVAL for an offset outside the window or a size not in
- * {1, 2, 4, 8} (a VMM bug, not a guest one).
+ * Both return 0, or -EINVAL for an access that does not fit in the window or a
+ * size not in {1, 2, 4, 8} (a VMM bug, not a guest one).
  */
 int ioapic_mmio_read(struct ioapic *, uint64_t offset, unsigned size, uint64_t *value);
 int ioapic_mmio_write(struct ioapic *, uint64_t offset, unsigned size, uint64_t value);
 
 /* Input source on pin goes to level (true = asserted, whatever the polarity). */
 int ioapic_set_irq(struct ioapic *, unsigned pin, unsigned source, bool level);
-/* A rising and a falling edge on source (one edge-triggered interrupt). */
+/*
+ * A rising and a falling edge on source. The line is the OR of all sources, so
+ * while another source holds it high a pulse delivers nothing (as in KVM).
+ */
 int ioapic_pulse_irq(struct ioapic *, unsigned pin, unsigned source);
 /* EOI broadcast or write to the EOI register for vector. */
 void ioapic_eoi(struct ioapic *, uint8_t vector);
-/* The delay asked for with ops->schedule has passed. */
+/* The delay asked for with ops->schedule has passed; ignored if pin is not throttled. */
 void ioapic_timer(struct ioapic *, unsigned pin);
 /* Call ops->route for every pin (after a load, or when a VMM reconnects). */
 void ioapic_announce_routes(struct ioapic *);
