@@ -193,6 +193,7 @@ static int
 create_socket(const char *path, mode_t mode, char **cause)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char tmp[sizeof sun.sun_path + 16];
 	struct stat st;
 	mode_t old;
 	int fd, rc;
@@ -228,15 +229,23 @@ create_socket(const char *path, mode_t mode, char **cause)
 		xasprintf(cause, "socket: %s", strerror(errno));
 		return -errno;
 	}
-	/* Nobody but us may touch the socket between bind and chmod. */
+	/*
+	 * Bind under a temporary name and rename once listening, so the path only
+	 * ever names a ready socket; nobody but us may touch it before the chmod.
+	 */
+	snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+	if (strlen(tmp) < sizeof sun.sun_path)
+		strcpy(sun.sun_path, tmp);
+	unlink(sun.sun_path);
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	umask(old);
-	if (rc < 0 || chmod(path, mode) < 0 || listen(fd, 8) < 0) {
+	if (rc < 0 || chmod(sun.sun_path, mode) < 0 || listen(fd, 8) < 0 ||
+	    (strcmp(sun.sun_path, path) != 0 && rename(sun.sun_path, path) < 0)) {
 		rc = -errno;
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		close(fd);
-		unlink(path);
+		unlink(sun.sun_path);
 		return rc;
 	}
 	return fd;
