@@ -308,6 +308,8 @@ main(int argc, char **argv)
 
 	if ((rc = irqchip_client_connect(path, &c, &cause)) < 0) {
 		fprintf(stderr, "irqchipctl: %s\n", cause);
+		free(cause);
+		json_object_put(args);
 		return 1;
 	}
 	/* A debugging tool: take over a kept session unless told not to. */
@@ -317,6 +319,8 @@ main(int argc, char **argv)
 		resume = json_object_get_string(v);
 	if ((rc = irqchip_client_negotiate(c, NULL, resume, NULL, &cause)) < 0) {
 		fprintf(stderr, "irqchipctl: negotiate: %s\n", cause);
+		free(cause);
+		json_object_put(args);
 		irqchip_client_close(c);
 		return 1;
 	}
