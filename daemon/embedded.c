@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "irqchip-embedded.h"
+#include "log.h"
 #include "server.h"
 #include "xmalloc.h"
 
@@ -68,13 +69,19 @@ irqchip_embedded_start(int vm_fd, struct irqchip_embedded **out,
 {
 	struct server_options opts = { .embedded = true, .exit_on_disconnect = true };
 	struct irqchip_embedded *e;
+	enum log_level level;
 	int sv[2], rc;
 
 	*out = NULL;
 	*client = NULL;
+	/* Inside a VMM, irqchipd speaks up only for warnings unless asked to. */
+	if (getenv("IRQCHIPD_LOG_LEVEL") == NULL ||
+	    log_level_parse(getenv("IRQCHIPD_LOG_LEVEL"), &level) < 0)
+		level = LOG_LEVEL_WARN;
+	log_set_level(level);
 	e = xcalloc(1, sizeof *e);
 	e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	e->base = event_base_new();
+	e->base = server_event_base_new();
 	if (e->stop_fd < 0 || e->base == NULL) {
 		rc = -errno;
 		xasprintf(cause, "cannot create the event loop: %s", strerror(errno));

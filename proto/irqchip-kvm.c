@@ -1,0 +1,957 @@
+/*
+ * Client library, KVM half (irqchip-kvm.h): the VM's GSI routing table, the
+ * irqfds irqchipd injects through, and the effects irqchipd asks for.
+ *
+ * SPECS.md 0: only this process may call VM ioctls, so every KVM call the
+ * daemon needs happens here. SPECS.md 1.4: KVM_SET_GSI_ROUTING replaces the
+ * whole table, so this file is its only writer and merges the VMM's routes
+ * with irqchipd's. SPECS.md 1.6: routes must be committed before the vCPU
+ * that changed them re-enters the guest, and before a signal-msi that follows
+ * them in the same effects list.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "irqchip.h"
+#include "irqchip-kvm.h"
+
+/* uapi: GSIs must be below KVM_MAX_IRQ_ROUTES (4096) (SPECS.md 1.4, unverified). */
+#define KVM_ROUTES_MAX 4096
+
+enum route_owner {
+	OWNER_NONE,
+	OWNER_VMM,
+	OWNER_DAEMON,
+};
+
+struct route {
+	enum route_owner owner;
+	uint32_t address_lo;
+	uint32_t address_hi;
+	uint32_t data;
+	uint32_t flags; /* KVM_MSI_VALID_DEVID */
+	uint32_t devid;
+};
+
+struct irqfd {
+	unsigned gsi;
+	int fd;
+};
+
+struct irqchip_kvm {
+	pthread_mutex_t lock;	 /* everything below; held from request to last effect */
+	pthread_cond_t attached; /* a client was attached after a detach */
+	struct irqchip_client *client;
+	int detached; /* set_client(NULL): forwarded operations wait */
+	int vm_fd;
+	unsigned reserved_routes;
+	unsigned flags;
+	int have_devid; /* KVM_CAP_MSI_DEVID */
+
+	struct route *routes; /* indexed by GSI, KVM_ROUTES_MAX entries */
+	unsigned nroutes;     /* entries with an owner */
+	int dirty;	      /* routes differ from what KVM has */
+
+	struct irqfd *irqfds;
+	unsigned nirqfds;
+
+	struct irqchip_kvm_stats stats;
+};
+
+/* One effect, parsed and validated before anything is applied. */
+enum effect_kind {
+	EFFECT_ROUTE,
+	EFFECT_UNROUTE,
+	EFFECT_SIGNAL_MSI,
+	EFFECT_IRQ_LINE,
+};
+
+struct effect {
+	enum effect_kind kind;
+	unsigned gsi;
+	uint64_t address;
+	uint32_t data;
+	int has_devid;
+	uint32_t devid;
+	int level;
+};
+
+static int set_cause(char **cause, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+set_cause(char **cause, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) < 0)
+			*cause = NULL;
+		va_end(ap);
+	}
+	return rc;
+}
+
+/* Prefixes an existing *cause with context, keeping rc. */
+static int
+wrap_cause(char **cause, int rc, const char *what)
+{
+	char *inner;
+
+	if (cause == NULL)
+		return rc;
+	inner = *cause;
+	*cause = NULL;
+	set_cause(cause, rc, "%s: %s", what, inner != NULL ? inner : strerror(-rc));
+	free(inner);
+	return rc;
+}
+
+/*
+ * SPECS.md 1.7: KVM never decodes address_lo[11:5]; a guest told about the
+ * extended destination ID puts dest 14:8 there, and the VMM moves it to
+ * address_hi[14:8] for KVM (QEMU kvm_swizzle_msi_ext_dest_id).
+ */
+static uint64_t
+swizzle(const struct irqchip_kvm *kvm, uint64_t address)
+{
+	uint64_t ext;
+
+	if (!(kvm->flags & IRQCHIP_KVM_EXT_DEST_ID))
+		return address;
+	if ((address >> 32) != 0 || (address & 0x10) != 0)
+		return address;
+	ext = (address >> 5) & 0x7f;
+	address &= ~(uint64_t)(0x7f << 5);
+	return address | (ext << 40);
+}
+
+/* KVM_SET_GSI_ROUTING with every owned entry; called with the lock held. */
+static int
+commit(struct irqchip_kvm *kvm, char **cause)
+{
+	struct kvm_irq_routing *table;
+	struct kvm_irq_routing_entry *e;
+	unsigned gsi, n = 0;
+	int rc = 0;
+
+	if (!kvm->dirty)
+		return 0;
+	table =
+	    calloc(1, sizeof *table + (size_t)kvm->nroutes * sizeof table->entries[0]);
+	if (table == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	for (gsi = 0; gsi < KVM_ROUTES_MAX && n < kvm->nroutes; gsi++) {
+		if (kvm->routes[gsi].owner == OWNER_NONE)
+			continue;
+		e = &table->entries[n++];
+		e->gsi = gsi;
+		e->type = KVM_IRQ_ROUTING_MSI;
+		e->flags = kvm->routes[gsi].flags;
+		e->u.msi.address_lo = kvm->routes[gsi].address_lo;
+		e->u.msi.address_hi = kvm->routes[gsi].address_hi;
+		e->u.msi.data = kvm->routes[gsi].data;
+		e->u.msi.devid = kvm->routes[gsi].devid;
+	}
+	table->nr = n;
+	if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, table) < 0)
+		rc = set_cause(cause, -errno, "KVM_SET_GSI_ROUTING (%u entries): %s", n,
+		    strerror(errno));
+	else {
+		kvm->dirty = 0;
+		kvm->stats.commits++;
+	}
+	free(table);
+	return rc;
+}
+
+static void
+route_store(struct irqchip_kvm *kvm, unsigned gsi, enum route_owner owner,
+    uint64_t address, uint32_t data, int valid_devid, uint32_t devid)
+{
+	struct route *r = &kvm->routes[gsi], n;
+
+	address = swizzle(kvm, address);
+	memset(&n, 0, sizeof n);
+	n.owner = owner;
+	n.address_lo = (uint32_t)address;
+	n.address_hi = (uint32_t)(address >> 32);
+	n.data = data;
+	/* SPECS.md 1.2: VALID_DEVID only where KVM_CAP_MSI_DEVID says it is understood.
+	 */
+	n.flags = (valid_devid && kvm->have_devid) ? KVM_MSI_VALID_DEVID : 0;
+	n.devid = n.flags ? devid : 0;
+	/*
+	 * An unchanged route costs nothing: each KVM_SET_GSI_ROUTING waits for SRCU
+	 * and makes every vCPU rescan its EOI-exit bitmap (SPECS.md 1.4).
+	 */
+	if (memcmp(r, &n, sizeof n) == 0)
+		return;
+	if (r->owner == OWNER_NONE)
+		kvm->nroutes++;
+	*r = n;
+	kvm->dirty = 1;
+}
+
+static void
+route_clear(struct irqchip_kvm *kvm, unsigned gsi)
+{
+	struct route *r = &kvm->routes[gsi];
+
+	if (r->owner == OWNER_NONE)
+		return;
+	memset(r, 0, sizeof *r);
+	kvm->nroutes--;
+	kvm->dirty = 1;
+}
+
+int
+irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_routes,
+    unsigned flags, struct irqchip_kvm **out, char **cause)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} caps[] = {
+	    {KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING"},
+	    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
+	    {KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI"},
+	};
+	struct irqchip_kvm *kvm;
+	struct kvm_irqchip chip;
+	struct kvm_irq_level line;
+	pthread_mutexattr_t attr;
+	unsigned i;
+	int rc;
+
+	*out = NULL;
+	if (reserved_routes > KVM_ROUTES_MAX)
+		return set_cause(cause, -EINVAL, "reserved_routes %u is above %u",
+		    reserved_routes, KVM_ROUTES_MAX);
+	for (i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		rc = ioctl(vm_fd, KVM_CHECK_EXTENSION, caps[i].cap);
+		if (rc < 0)
+			return set_cause(cause, -errno, "KVM_CHECK_EXTENSION(%s): %s",
+			    caps[i].name, strerror(errno));
+		if (rc == 0)
+			return set_cause(
+			    cause, -ENOTSUP, "this KVM lacks %s", caps[i].name);
+	}
+
+	/*
+	 * SPECS.md 1.6: a split irqchip has the LAPICs in the kernel but no PIC or
+	 * IOAPIC there. KVM_GET_IRQCHIP fails with ENXIO unless the irqchip is fully
+	 * in-kernel; KVM_IRQ_LINE fails with ENXIO when there is no irqchip at all.
+	 */
+	memset(&chip, 0, sizeof chip);
+	chip.chip_id = KVM_IRQCHIP_IOAPIC;
+	if (ioctl(vm_fd, KVM_GET_IRQCHIP, &chip) == 0)
+		return set_cause(cause, -EINVAL,
+		    "the VM has a full in-kernel irqchip "
+		    "(KVM_CREATE_IRQCHIP): irqchipd needs KVM_CAP_SPLIT_IRQCHIP instead");
+	if (errno != ENXIO)
+		return set_cause(
+		    cause, -errno, "KVM_GET_IRQCHIP probe: %s", strerror(errno));
+	memset(&line, 0, sizeof line);
+	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0) {
+		if (errno == ENXIO)
+			return set_cause(cause, -ENXIO,
+			    "the VM has no irqchip: enable "
+			    "KVM_CAP_SPLIT_IRQCHIP before creating vCPUs");
+		return set_cause(
+		    cause, -errno, "KVM_IRQ_LINE probe: %s", strerror(errno));
+	}
+
+	kvm = calloc(1, sizeof *kvm);
+	if (kvm == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	kvm->routes = calloc(KVM_ROUTES_MAX, sizeof *kvm->routes);
+	if (kvm->routes == NULL) {
+		free(kvm);
+		return set_cause(cause, -ENOMEM, "out of memory");
+	}
+	/* Recursive: a batch (batch_begin) holds it around the calls that take it again.
+	 */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&kvm->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	pthread_cond_init(&kvm->attached, NULL);
+	kvm->client = client;
+	kvm->vm_fd = vm_fd;
+	kvm->reserved_routes = reserved_routes;
+	kvm->flags = flags;
+	kvm->have_devid = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID) > 0;
+	*out = kvm;
+	return 0;
+}
+
+/* Tells irqchipd (best effort) and KVM that gsi's irqfd is gone; lock held. */
+static int
+irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cause)
+{
+	struct irqfd *f = &kvm->irqfds[idx];
+	struct kvm_irqfd req;
+	json_object *args, *ret = NULL;
+	int rc = 0, rc2;
+
+	if (tell_daemon && kvm->client != NULL) {
+		args = json_object_new_object();
+		json_object_object_add(args, "gsi", json_object_new_int64(f->gsi));
+		rc = irqchip_client_call(
+		    kvm->client, "irqfd-del", args, NULL, 0, &ret, NULL, cause);
+		json_object_put(args);
+		json_object_put(ret);
+		if (rc < 0)
+			rc = wrap_cause(cause, rc, "irqfd-del");
+	}
+	memset(&req, 0, sizeof req);
+	req.fd = f->fd;
+	req.gsi = f->gsi;
+	req.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
+		rc2 = -errno;
+		if (rc == 0)
+			rc = set_cause(cause, rc2, "KVM_IRQFD deassign (GSI %u): %s",
+			    f->gsi, strerror(-rc2));
+	}
+	close(f->fd);
+	kvm->irqfds[idx] = kvm->irqfds[--kvm->nirqfds];
+	return rc;
+}
+
+void
+irqchip_kvm_destroy(struct irqchip_kvm *kvm)
+{
+	if (kvm == NULL)
+		return;
+	pthread_mutex_lock(&kvm->lock);
+	while (kvm->nirqfds > 0)
+		irqfd_release(kvm, kvm->nirqfds - 1, 1, NULL);
+	pthread_mutex_unlock(&kvm->lock);
+	pthread_cond_destroy(&kvm->attached);
+	pthread_mutex_destroy(&kvm->lock);
+	free(kvm->irqfds);
+	free(kvm->routes);
+	free(kvm);
+}
+
+struct irqchip_client *
+irqchip_kvm_client(const struct irqchip_kvm *kvm)
+{
+	return kvm->client;
+}
+
+static int
+send_irqfd_add(struct irqchip_kvm *kvm, unsigned gsi, int fd, char **cause)
+{
+	json_object *args, *ret = NULL;
+	int rc;
+
+	args = json_object_new_object();
+	json_object_object_add(args, "gsi", json_object_new_int64(gsi));
+	json_object_object_add(args, "fd", json_object_new_int(0));
+	rc = irqchip_client_call(
+	    kvm->client, "irqfd-add", args, &fd, 1, &ret, NULL, cause);
+	json_object_put(args);
+	json_object_put(ret);
+	if (rc < 0)
+		return wrap_cause(cause, rc, "irqfd-add");
+	return 0;
+}
+
+int
+irqchip_kvm_set_client(
+    struct irqchip_kvm *kvm, struct irqchip_client *client, char **cause)
+{
+	unsigned i;
+	int rc = 0;
+
+	pthread_mutex_lock(&kvm->lock);
+	kvm->client = client;
+	kvm->detached = client == NULL;
+	for (i = 0; client != NULL && i < kvm->nirqfds; i++) {
+		rc = send_irqfd_add(kvm, kvm->irqfds[i].gsi, kvm->irqfds[i].fd, cause);
+		if (rc < 0)
+			break;
+	}
+	if (client != NULL)
+		pthread_cond_broadcast(&kvm->attached);
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+void
+irqchip_kvm_get_stats(struct irqchip_kvm *kvm, struct irqchip_kvm_stats *st)
+{
+	pthread_mutex_lock(&kvm->lock);
+	*st = kvm->stats;
+	pthread_mutex_unlock(&kvm->lock);
+}
+
+int
+irqchip_kvm_set_route(struct irqchip_kvm *kvm, unsigned gsi, uint64_t address,
+    uint32_t data, bool valid_devid, uint32_t devid, char **cause)
+{
+	int rc;
+
+	if (gsi >= KVM_ROUTES_MAX)
+		return set_cause(
+		    cause, -EINVAL, "GSI %u is above %u", gsi, KVM_ROUTES_MAX - 1);
+	pthread_mutex_lock(&kvm->lock);
+	if (kvm->routes[gsi].owner == OWNER_DAEMON) {
+		pthread_mutex_unlock(&kvm->lock);
+		return set_cause(cause, -EEXIST, "GSI %u is routed by irqchipd", gsi);
+	}
+	route_store(kvm, gsi, OWNER_VMM, address, data, valid_devid, devid);
+	rc = commit(kvm, cause);
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+int
+irqchip_kvm_del_route(struct irqchip_kvm *kvm, unsigned gsi, char **cause)
+{
+	int rc;
+
+	if (gsi >= KVM_ROUTES_MAX)
+		return set_cause(
+		    cause, -EINVAL, "GSI %u is above %u", gsi, KVM_ROUTES_MAX - 1);
+	pthread_mutex_lock(&kvm->lock);
+	if (kvm->routes[gsi].owner != OWNER_VMM) {
+		pthread_mutex_unlock(&kvm->lock);
+		return set_cause(cause, -ENOENT, "GSI %u has no route of the VMM's", gsi);
+	}
+	route_clear(kvm, gsi);
+	rc = commit(kvm, cause);
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+static int
+irqfd_find(const struct irqchip_kvm *kvm, unsigned gsi)
+{
+	unsigned i;
+
+	for (i = 0; i < kvm->nirqfds; i++)
+		if (kvm->irqfds[i].gsi == gsi)
+			return (int)i;
+	return -1;
+}
+
+int
+irqchip_kvm_bind_irqfds(
+    struct irqchip_kvm *kvm, unsigned first_gsi, unsigned count, char **cause)
+{
+	struct kvm_irqfd req;
+	struct irqfd *grown;
+	unsigned gsi;
+	int fd, rc = 0;
+
+	if (first_gsi >= KVM_ROUTES_MAX || count > KVM_ROUTES_MAX - first_gsi)
+		return set_cause(cause, -EINVAL, "GSIs %u..%u reach beyond %u", first_gsi,
+		    first_gsi + count - 1, KVM_ROUTES_MAX - 1);
+	if (kvm->client == NULL)
+		return set_cause(cause, -ENOTCONN, "no irqchipd client attached");
+	pthread_mutex_lock(&kvm->lock);
+	for (gsi = first_gsi; gsi < first_gsi + count; gsi++) {
+		if (irqfd_find(kvm, gsi) >= 0) {
+			rc =
+			    set_cause(cause, -EEXIST, "GSI %u already has an irqfd", gsi);
+			break;
+		}
+		grown = realloc(kvm->irqfds, (kvm->nirqfds + 1) * sizeof *grown);
+		if (grown == NULL) {
+			rc = set_cause(cause, -ENOMEM, "out of memory");
+			break;
+		}
+		kvm->irqfds = grown;
+		fd = eventfd(0, EFD_CLOEXEC);
+		if (fd < 0) {
+			rc = set_cause(cause, -errno, "eventfd: %s", strerror(errno));
+			break;
+		}
+		memset(&req, 0, sizeof req);
+		req.fd = (uint32_t)fd;
+		req.gsi = gsi;
+		if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
+			rc = set_cause(cause, -errno, "KVM_IRQFD (GSI %u): %s", gsi,
+			    strerror(errno));
+			close(fd);
+			break;
+		}
+		kvm->irqfds[kvm->nirqfds].gsi = gsi;
+		kvm->irqfds[kvm->nirqfds].fd = fd;
+		kvm->nirqfds++;
+		rc = send_irqfd_add(kvm, gsi, fd, cause);
+		if (rc < 0) {
+			/* irqchipd does not have it: take it out of KVM too. */
+			irqfd_release(kvm, kvm->nirqfds - 1, 0, NULL);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+int
+irqchip_kvm_unbind_irqfds(
+    struct irqchip_kvm *kvm, unsigned first_gsi, unsigned count, char **cause)
+{
+	unsigned gsi;
+	int idx, rc = 0, rc2;
+
+	pthread_mutex_lock(&kvm->lock);
+	for (gsi = first_gsi; gsi - first_gsi < count && gsi < KVM_ROUTES_MAX; gsi++) {
+		idx = irqfd_find(kvm, gsi);
+		if (idx < 0)
+			continue;
+		rc2 = irqfd_release(kvm, (unsigned)idx, 1, rc == 0 ? cause : NULL);
+		if (rc == 0)
+			rc = rc2;
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+int
+irqchip_kvm_irqfd(struct irqchip_kvm *kvm, unsigned gsi)
+{
+	int idx, fd;
+
+	pthread_mutex_lock(&kvm->lock);
+	idx = irqfd_find(kvm, gsi);
+	fd = idx < 0 ? -ENOENT : kvm->irqfds[idx].fd;
+	pthread_mutex_unlock(&kvm->lock);
+	return fd;
+}
+
+/* Reads member key of o as an unsigned value <= max. */
+static int
+get_uint(
+    json_object *o, const char *key, uint64_t max, uint64_t *out, int i, char **cause)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return set_cause(cause, -EPROTO, "effect %d lacks \"%s\"", i, key);
+	if (irqchip_json_u64(v, out) < 0 || *out > max)
+		return set_cause(cause, -EPROTO,
+		    "effect %d: \"%s\" is not an integer "
+		    "from 0 to %llu",
+		    i, key, (unsigned long long)max);
+	return 0;
+}
+
+/* Checks that o has no member besides the allowed ones. */
+static int
+check_keys(
+    json_object *o, const char *const *allowed, const char *kind, int i, char **cause)
+{
+	unsigned k;
+
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		for (k = 0; allowed[k] != NULL; k++)
+			if (strcmp(key, allowed[k]) == 0)
+				break;
+		if (allowed[k] == NULL)
+			return set_cause(cause, -EPROTO,
+			    "effect %d (%s) has an unknown "
+			    "member \"%s\"",
+			    i, kind, key);
+	}
+	return 0;
+}
+
+static int
+parse_effect(json_object *item, int i, struct effect *e, char **cause)
+{
+	static const char *const route_keys[] = {"gsi", "address", "data", "devid", NULL};
+	static const char *const unroute_keys[] = {"gsi", NULL};
+	static const char *const msi_keys[] = {"address", "data", "devid", NULL};
+	static const char *const line_keys[] = {"gsi", "level", NULL};
+	json_object *body = NULL, *v;
+	const char *kind = NULL;
+	uint64_t u;
+	int rc;
+
+	if (!json_object_is_type(item, json_type_object) ||
+	    json_object_object_length(item) != 1)
+		return set_cause(
+		    cause, -EPROTO, "effect %d is not an object with one member", i);
+	json_object_object_foreach(item, key, val)
+	{
+		kind = key;
+		body = val;
+	}
+	if (!json_object_is_type(body, json_type_object))
+		return set_cause(
+		    cause, -EPROTO, "effect %d (%s) is not an object", i, kind);
+	memset(e, 0, sizeof *e);
+	if (strcmp(kind, "route") == 0 || strcmp(kind, "signal-msi") == 0) {
+		e->kind = kind[0] == 'r' ? EFFECT_ROUTE : EFFECT_SIGNAL_MSI;
+		rc = check_keys(body, e->kind == EFFECT_ROUTE ? route_keys : msi_keys,
+		    kind, i, cause);
+		if (rc < 0)
+			return rc;
+		if (e->kind == EFFECT_ROUTE) {
+			if ((rc = get_uint(
+				 body, "gsi", KVM_ROUTES_MAX - 1, &u, i, cause)) < 0)
+				return rc;
+			e->gsi = (unsigned)u;
+		}
+		if ((rc = get_uint(body, "address", UINT64_MAX, &e->address, i, cause)) <
+		    0)
+			return rc;
+		if ((rc = get_uint(body, "data", UINT32_MAX, &u, i, cause)) < 0)
+			return rc;
+		e->data = (uint32_t)u;
+		if (json_object_object_get_ex(body, "devid", &v)) {
+			if ((rc = get_uint(body, "devid", UINT32_MAX, &u, i, cause)) < 0)
+				return rc;
+			e->has_devid = 1;
+			e->devid = (uint32_t)u;
+		}
+	} else if (strcmp(kind, "unroute") == 0) {
+		e->kind = EFFECT_UNROUTE;
+		if ((rc = check_keys(body, unroute_keys, kind, i, cause)) < 0)
+			return rc;
+		if ((rc = get_uint(body, "gsi", KVM_ROUTES_MAX - 1, &u, i, cause)) < 0)
+			return rc;
+		e->gsi = (unsigned)u;
+	} else if (strcmp(kind, "irq-line") == 0) {
+		e->kind = EFFECT_IRQ_LINE;
+		if ((rc = check_keys(body, line_keys, kind, i, cause)) < 0)
+			return rc;
+		if ((rc = get_uint(body, "gsi", KVM_ROUTES_MAX - 1, &u, i, cause)) < 0)
+			return rc;
+		e->gsi = (unsigned)u;
+		if ((rc = get_uint(body, "level", 1, &u, i, cause)) < 0)
+			return rc;
+		e->level = (int)u;
+	} else {
+		char esc[64];
+		size_t k;
+
+		/* A peer-supplied name: keep only printable ASCII in the message. */
+		for (k = 0; kind[k] != '\0' && k < sizeof esc - 1; k++)
+			esc[k] = (kind[k] >= 0x20 && kind[k] < 0x7f) ? kind[k] : '?';
+		esc[k] = '\0';
+		return set_cause(
+		    cause, -EPROTO, "effect %d has an unknown kind \"%s\"", i, esc);
+	}
+	return 0;
+}
+
+static int
+do_signal_msi(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
+{
+	struct kvm_msi msi;
+	uint64_t address = swizzle(kvm, e->address);
+	int rc;
+
+	memset(&msi, 0, sizeof msi);
+	msi.address_lo = (uint32_t)address;
+	msi.address_hi = (uint32_t)(address >> 32);
+	msi.data = e->data;
+	if (e->has_devid && kvm->have_devid) {
+		msi.flags = KVM_MSI_VALID_DEVID;
+		msi.devid = e->devid;
+	}
+	kvm->stats.signal_msi++;
+	rc = ioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &msi);
+	/*
+	 * SPECS.md 1.2: 0 = blocked by the guest, -1/EPERM = no LAPIC matched the
+	 * destination. Both are the guest's doing (as on hardware, the message is
+	 * lost), not a failure of the VMM: count them.
+	 */
+	if (rc == 0 || (rc < 0 && errno == EPERM)) {
+		kvm->stats.msi_lost++;
+		return 0;
+	}
+	if (rc < 0)
+		return set_cause(cause, -errno,
+		    "KVM_SIGNAL_MSI (address 0x%llx data 0x%x): %s",
+		    (unsigned long long)address, e->data, strerror(errno));
+	return 0;
+}
+
+/* Applies validated effects in order; lock held. */
+static int
+apply_locked(
+    struct irqchip_kvm *kvm, const struct effect *effects, unsigned n, char **cause)
+{
+	const struct effect *e;
+	struct kvm_irq_level line;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		e = &effects[i];
+		switch (e->kind) {
+		case EFFECT_ROUTE:
+			route_store(kvm, e->gsi, OWNER_DAEMON, e->address, e->data,
+			    e->has_devid, e->devid);
+			break;
+		case EFFECT_UNROUTE:
+			if (kvm->routes[e->gsi].owner == OWNER_DAEMON)
+				route_clear(kvm, e->gsi);
+			break;
+		case EFFECT_SIGNAL_MSI:
+			/* SPECS.md 1.6: the new route first, then the one-off injection.
+			 */
+			if ((rc = commit(kvm, cause)) < 0)
+				return rc;
+			if ((rc = do_signal_msi(kvm, e, cause)) < 0)
+				return rc;
+			break;
+		case EFFECT_IRQ_LINE:
+			if ((rc = commit(kvm, cause)) < 0)
+				return rc;
+			memset(&line, 0, sizeof line);
+			line.irq = e->gsi;
+			line.level = (uint32_t)e->level;
+			kvm->stats.irq_line++;
+			if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &line) < 0)
+				return set_cause(cause, -errno,
+				    "KVM_IRQ_LINE (GSI %u level %d): "
+				    "%s",
+				    e->gsi, e->level, strerror(errno));
+			break;
+		}
+		kvm->stats.effects++;
+	}
+	return commit(kvm, cause);
+}
+
+static int
+apply(struct irqchip_kvm *kvm, json_object *list, char **cause)
+{
+	struct effect *effects;
+	size_t n, i;
+	int rc = 0;
+
+	if (list == NULL)
+		return 0;
+	if (!json_object_is_type(list, json_type_array))
+		return set_cause(cause, -EPROTO, "\"effects\" is not an array");
+	n = json_object_array_length(list);
+	if (n == 0)
+		return 0;
+	effects = calloc(n, sizeof *effects);
+	if (effects == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = parse_effect(
+		    json_object_array_get_idx(list, i), (int)i, &effects[i], cause);
+		if (rc == 0 && effects[i].kind == EFFECT_ROUTE &&
+		    kvm->routes[effects[i].gsi].owner == OWNER_VMM)
+			rc = set_cause(cause, -EPROTO,
+			    "effect %zu: irqchipd routes GSI %u, which "
+			    "the VMM routes itself",
+			    i, effects[i].gsi);
+	}
+	if (rc == 0)
+		rc = apply_locked(kvm, effects, (unsigned)n, cause);
+	free(effects);
+	return rc;
+}
+
+int
+irqchip_kvm_apply_effects(struct irqchip_kvm *kvm, json_object *effects, char **cause)
+{
+	int rc;
+
+	pthread_mutex_lock(&kvm->lock);
+	rc = apply(kvm, effects, cause);
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+int
+irqchip_kvm_call(struct irqchip_kvm *kvm, const char *command, json_object *args,
+    const int *fds, unsigned nfds, json_object **ret, char **cause)
+{
+	json_object *reply = NULL, *effects;
+	int rc;
+
+	if (ret != NULL)
+		*ret = NULL;
+	pthread_mutex_lock(&kvm->lock);
+	/* Detached while irqchipd is being replaced: wait for the new one. */
+	while (kvm->client == NULL && kvm->detached)
+		pthread_cond_wait(&kvm->attached, &kvm->lock);
+	if (kvm->client == NULL) {
+		pthread_mutex_unlock(&kvm->lock);
+		return set_cause(
+		    cause, -ENOTCONN, "%s: no irqchipd client attached", command);
+	}
+	/*
+	 * The lock stays held from the request to the last effect: two vCPUs'
+	 * requests are answered in order, and their route changes must reach KVM
+	 * in the same order or an older route could overwrite a newer one.
+	 */
+	rc = irqchip_client_call(
+	    kvm->client, command, args, fds, nfds, &reply, NULL, cause);
+	if (rc == 0 && json_object_object_get_ex(reply, "effects", &effects)) {
+		rc = apply(kvm, effects, cause);
+		if (rc < 0)
+			wrap_cause(cause, rc, command);
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	if (rc == 0 && ret != NULL)
+		*ret = reply;
+	else
+		json_object_put(reply);
+	return rc;
+}
+
+int
+irqchip_kvm_mmio(struct irqchip_kvm *kvm, const char *chip_id, uint64_t offset,
+    unsigned size, bool is_write, uint64_t *value, char **cause)
+{
+	json_object *args, *ret = NULL, *v;
+	int rc;
+
+	args = json_object_new_object();
+	json_object_object_add(args, "id", json_object_new_string(chip_id));
+	json_object_object_add(args, "offset", json_object_new_int64((int64_t)offset));
+	json_object_object_add(args, "size", json_object_new_int(size));
+	if (is_write) {
+		/* Values above 2^53 travel as strings (irqchipd-protocol(7)). */
+		if (*value > (1ULL << 53)) {
+			char buf[32];
+
+			snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)*value);
+			json_object_object_add(
+			    args, "value", json_object_new_string(buf));
+		} else
+			json_object_object_add(
+			    args, "value", json_object_new_int64((int64_t)*value));
+	}
+	rc = irqchip_kvm_call(
+	    kvm, is_write ? "mmio-write" : "mmio-read", args, NULL, 0, &ret, cause);
+	json_object_put(args);
+	if (rc == 0 && !is_write) {
+		if (!json_object_object_get_ex(ret, "value", &v) ||
+		    irqchip_json_u64(v, value) < 0)
+			rc = set_cause(
+			    cause, -EPROTO, "mmio-read reply has no valid \"value\"");
+	}
+	json_object_put(ret);
+	return rc;
+}
+
+/* A command whose only interesting output is its effects. */
+static int
+call_effects(
+    struct irqchip_kvm *kvm, const char *command, json_object *args, char **cause)
+{
+	json_object *ret = NULL;
+	int rc;
+
+	rc = irqchip_kvm_call(kvm, command, args, NULL, 0, &ret, cause);
+	json_object_put(args);
+	json_object_put(ret);
+	return rc;
+}
+
+int
+irqchip_kvm_eoi(struct irqchip_kvm *kvm, uint8_t vector, char **cause)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "vector", json_object_new_int(vector));
+	return call_effects(kvm, "eoi", args, cause);
+}
+
+int
+irqchip_kvm_line(
+    struct irqchip_kvm *kvm, const char *chip_id, unsigned line, int level, char **cause)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "id", json_object_new_string(chip_id));
+	json_object_object_add(args, "line", json_object_new_int64(line));
+	json_object_object_add(args, "level", json_object_new_int(level != 0));
+	return call_effects(kvm, "line-set", args, cause);
+}
+
+int
+irqchip_kvm_pulse(
+    struct irqchip_kvm *kvm, const char *chip_id, unsigned line, char **cause)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "id", json_object_new_string(chip_id));
+	json_object_object_add(args, "line", json_object_new_int64(line));
+	return call_effects(kvm, "line-pulse", args, cause);
+}
+
+int
+irqchip_kvm_msi(struct irqchip_kvm *kvm, uint64_t address, uint32_t data, char **cause)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "address", json_object_new_int64((int64_t)address));
+	json_object_object_add(args, "data", json_object_new_int64(data));
+	return call_effects(kvm, "msi", args, cause);
+}
+
+void
+irqchip_kvm_batch_begin(struct irqchip_kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->lock);
+}
+
+void
+irqchip_kvm_batch_end(struct irqchip_kvm *kvm)
+{
+	pthread_mutex_unlock(&kvm->lock);
+}
+
+int
+irqchip_kvm_handle_event(struct irqchip_kvm *kvm, json_object *event, char **cause)
+{
+	json_object *name, *data, *effects, *a, *d;
+	struct effect e;
+	uint64_t u;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(event, "event", &name) ||
+	    !json_object_object_get_ex(event, "data", &data))
+		return set_cause(cause, -EPROTO, "not an event");
+	pthread_mutex_lock(&kvm->lock);
+	if (json_object_object_get_ex(data, "effects", &effects))
+		rc = apply(kvm, effects, cause);
+	else if (strcmp(json_object_get_string(name), "interrupt") == 0 &&
+	    json_object_object_get_ex(data, "address", &a) &&
+	    json_object_object_get_ex(data, "data", &d)) {
+		memset(&e, 0, sizeof e);
+		e.kind = EFFECT_SIGNAL_MSI;
+		if (irqchip_json_u64(a, &e.address) < 0 || irqchip_json_u64(d, &u) < 0 ||
+		    u > UINT32_MAX)
+			rc = set_cause(
+			    cause, -EPROTO, "interrupt event with a bad address or data");
+		else {
+			e.data = (uint32_t)u;
+			rc = apply_locked(kvm, &e, 1, cause);
+		}
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}

@@ -1,0 +1,161 @@
+/*
+ * irqchipd client library, KVM half: runs in the VMM process.
+ *
+ * KVM refuses VM ioctls from any process but the VM's creator (SPECS.md 0), so
+ * this code is irqchipd's hand inside the VMM: it owns the VM's GSI routing
+ * table (the VMM's own MSI routes merged with the routes irqchipd asks for),
+ * creates and binds the irqfd eventfds irqchipd injects through, and applies
+ * the "effects" lists irqchipd returns (route, unroute, signal-msi, irq-line)
+ * before the vCPU that caused them re-enters KVM_RUN (SPECS.md 1.6).
+ *
+ * x86 only in practice (split irqchip, SPECS.md 1.6), but it builds anywhere
+ * linux/kvm.h exists; create() fails cleanly where the capabilities are absent.
+ *
+ * Return convention as in irqchip.h: 0 or a negative errno, and *cause (may be
+ * NULL) receives a malloc'ed sentence to free.
+ *
+ * Threads: every function may be called from any thread (vCPU threads
+ * concurrently). Forwarded operations are serialised per VM from the request
+ * to the end of applying its effects, so route changes from two vCPUs are
+ * applied in the order irqchipd produced them.
+ */
+#ifndef IRQCHIP_KVM_H
+#define IRQCHIP_KVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "irqchip.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct irqchip_kvm;
+
+/*
+ * The VMM advertised KVM_FEATURE_MSI_EXT_DEST_ID (CPUID 0x40000001 EAX bit 15):
+ * move address_lo[11:5] to address_hi[14:8] in routes and signal-msi effects
+ * when address_lo bit 4 = 0 and address_hi = 0 (SPECS.md 1.7).
+ */
+#define IRQCHIP_KVM_EXT_DEST_ID 0x1u
+
+/* Counters for people and tests. */
+struct irqchip_kvm_stats {
+	uint64_t commits;    /* KVM_SET_GSI_ROUTING calls */
+	uint64_t signal_msi; /* KVM_SIGNAL_MSI calls */
+	uint64_t msi_lost;   /* ... that reached no LAPIC (0, or -1 with EPERM) */
+	uint64_t irq_line;   /* KVM_IRQ_LINE calls */
+	uint64_t effects;    /* effects applied */
+};
+
+/*
+ * Wraps a VM created with KVM_CAP_SPLIT_IRQCHIP (reserved_routes = the value
+ * given to KVM_ENABLE_CAP, the IOAPIC pins whose EOIs exit). Checks that the
+ * VM has a split irqchip (KVM_GET_IRQCHIP fails with ENXIO, KVM_IRQ_LINE
+ * works) and the IRQ_ROUTING, IRQFD and SIGNAL_MSI capabilities. client may
+ * be NULL and set later. Neither vm_fd nor client is owned.
+ */
+int irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_routes,
+    unsigned flags, struct irqchip_kvm **out, char **cause);
+/*
+ * Deassigns and closes every irqfd (telling irqchipd with irqfd-del when a
+ * client is attached and still connected) and frees. The routing table in the
+ * VM is left as it is.
+ */
+void irqchip_kvm_destroy(struct irqchip_kvm *);
+
+struct irqchip_client *irqchip_kvm_client(const struct irqchip_kvm *);
+/*
+ * Attach a new client (a fresh or resumed irqchipd) and hand it every irqfd
+ * bound so far with irqfd-add. The routes irqchipd asked for stay in force
+ * until the new daemon replaces them (chip-load returns a route for every pin).
+ *
+ * client NULL detaches: until a client is attached again, forwarded
+ * operations (irqchip_kvm_call and the helpers built on it) wait, so the vCPUs
+ * that need irqchipd pause while it is replaced. To replace a daemon: detach,
+ * chip-save on the old client, start the new one, chip-add and chip-load on
+ * it directly (applying the reply with irqchip_kvm_apply_effects), then
+ * attach it; an EOI that arrived meanwhile then reaches the restored state.
+ */
+int irqchip_kvm_set_client(struct irqchip_kvm *, struct irqchip_client *, char **cause);
+
+void irqchip_kvm_get_stats(struct irqchip_kvm *, struct irqchip_kvm_stats *);
+
+/*
+ * The VMM's own MSI routes (its devices' MSI/MSI-X vectors). A GSI belongs to
+ * whoever routed it first: -EEXIST if irqchipd routes it. Each call commits.
+ * devid is used only when KVM_CAP_MSI_DEVID is present (valid_devid).
+ */
+int irqchip_kvm_set_route(struct irqchip_kvm *, unsigned gsi, uint64_t address,
+    uint32_t data, bool valid_devid, uint32_t devid, char **cause);
+int irqchip_kvm_del_route(struct irqchip_kvm *, unsigned gsi, char **cause);
+
+/*
+ * For each GSI first..first+count-1: create an eventfd, bind it with KVM_IRQFD
+ * and hand it to irqchipd with irqfd-add. The library keeps its copy until
+ * unbind (KVM holds its own reference, irqchipd another; keeping ours lets
+ * set_client re-send it and unbind deassign it). -EEXIST if one is bound.
+ */
+int irqchip_kvm_bind_irqfds(
+    struct irqchip_kvm *, unsigned first_gsi, unsigned count, char **cause);
+/* irqfd-del, KVM_IRQFD_FLAG_DEASSIGN and close, for each bound GSI in the range. */
+int irqchip_kvm_unbind_irqfds(
+    struct irqchip_kvm *, unsigned first_gsi, unsigned count, char **cause);
+/* The eventfd bound to gsi (still owned by the library), or -ENOENT. */
+int irqchip_kvm_irqfd(struct irqchip_kvm *, unsigned gsi);
+
+/*
+ * Applies an "effects" array (borrowed; NULL = nothing) in order. Everything is
+ * validated first: an unknown kind or a bad field applies nothing and returns
+ * -EPROTO. Route changes are batched into one KVM_SET_GSI_ROUTING, committed
+ * before any signal-msi or irq-line that follows them and at the end.
+ */
+int irqchip_kvm_apply_effects(struct irqchip_kvm *, json_object *effects, char **cause);
+
+/*
+ * Executes command (args borrowed, may be NULL; fds stay the caller's) and
+ * applies the reply's "effects" before returning. *ret (may be NULL) receives
+ * the return object. The forwarding helpers below are built on it; a vCPU
+ * thread calls them synchronously before re-entering KVM_RUN.
+ */
+int irqchip_kvm_call(struct irqchip_kvm *, const char *command, json_object *args,
+    const int *fds, unsigned nfds, json_object **ret, char **cause);
+
+/* A guest access in a chip's MMIO window: mmio-read (fills *value) or mmio-write. */
+int irqchip_kvm_mmio(struct irqchip_kvm *, const char *chip_id, uint64_t offset,
+    unsigned size, bool is_write, uint64_t *value, char **cause);
+/* An EOI broadcast for vector: "eoi". */
+int irqchip_kvm_eoi(struct irqchip_kvm *, uint8_t vector, char **cause);
+/* An input line's level (line-set) or an edge on it (line-pulse). */
+int irqchip_kvm_line(
+    struct irqchip_kvm *, const char *chip_id, unsigned line, int level, char **cause);
+int irqchip_kvm_pulse(
+    struct irqchip_kvm *, const char *chip_id, unsigned line, char **cause);
+/* A device's MSI write, decoded by whichever chip owns the address ("msi"). */
+int irqchip_kvm_msi(struct irqchip_kvm *, uint64_t address, uint32_t data, char **cause);
+
+/*
+ * Makes the forwarded operations the calling thread performs until
+ * batch_end one unit: other threads' forwarded operations (a vCPU's EOI)
+ * wait until it ends. For a device model that asserts and deasserts a level
+ * line as one pulse, so that no EOI can fall between the two and find the
+ * line still high. Batches nest; the thread must not detach the client inside.
+ */
+void irqchip_kvm_batch_begin(struct irqchip_kvm *);
+void irqchip_kvm_batch_end(struct irqchip_kvm *);
+
+/*
+ * An event from irqchip_client_next_event (borrowed): applies data.effects
+ * if present, and performs KVM_SIGNAL_MSI for an "interrupt" event that carries
+ * "address" and "data". Other events: 0, nothing done.
+ */
+int irqchip_kvm_handle_event(struct irqchip_kvm *, json_object *event, char **cause);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

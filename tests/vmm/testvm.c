@@ -1,0 +1,1293 @@
+/*
+ * The test VM (testvm.h): a KVM VM with KVM_CAP_SPLIT_IRQCHIP, guest RAM in a
+ * memfd at GPA 0, 1..4 vCPUs with one thread each, a multiboot v1 loader, and
+ * the port devices KVM test kernels (kvm-unit-tests) expect. IOAPIC MMIO
+ * and KVM_EXIT_IOAPIC_EOI go to irqchipd through irqchip-kvm.h, synchronously
+ * on the vCPU thread, so the access and its effects are complete before the
+ * vCPU re-enters KVM_RUN (SPECS.md 1.6).
+ */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "testvm.h"
+
+#define CONSOLE_MAX 65536
+#define MULTIBOOT_MAGIC 0x1badb002
+#define MULTIBOOT_BOOT_MAGIC 0x2badb002
+#define MULTIBOOT_SEARCH 8192 /* the header lies in the first 8 KiB, 4-aligned */
+#define MB_INFO_MEMORY (1u << 0)
+#define MB_INFO_CMDLINE (1u << 2)
+#define MB_INFO_LOADER_NAME (1u << 9)
+#define FW_CFG_SIGNATURE 0x00
+#define FW_CFG_ID 0x01
+#define FW_CFG_RAM_SIZE 0x03
+#define FW_CFG_NB_CPUS 0x05
+#define FW_CFG_MAX_CPUS 0x0f
+#define COM1 0x3f8
+#define KVM_CPUID_FEATURES 0x40000001
+#define KVM_FEATURE_MSI_EXT_DEST_ID 15
+
+struct testvm;
+
+struct vcpu {
+	struct testvm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	int started;
+};
+
+struct testvm {
+	struct testvm_config cfg;
+	int kvm_fd;
+	int vm_fd;
+	int mem_fd;
+	uint8_t *mem;
+	size_t mem_size;
+	size_t run_size;
+	uint32_t entry;
+	struct vcpu vcpus[TESTVM_MAX_CPUS];
+	struct irqchip_kvm *irqchip;
+
+	pthread_mutex_t lock; /* state, console, fw_cfg, the watchdog */
+	pthread_cond_t cond;
+	enum testvm_state state;
+	int exit_code;
+	char *failure;
+	atomic_int stopping;
+	pthread_t watchdog;
+	int watchdog_started;
+
+	char *console;
+	size_t console_len;
+	uint16_t fw_cfg_key;
+	uint32_t fw_cfg_off;
+	uint8_t testdev[4]; /* pc-testdev's read-back register at 0xe0 */
+
+	atomic_uint_fast64_t eoi_exits[256];
+
+	/* Events from irqchipd (effects produced outside a request): see event_thread. */
+	pthread_mutex_t ev_lock; /* held by the event thread while it uses ev_client */
+	struct irqchip_client *ev_client;
+	pthread_t ev_thread;
+	int ev_started;
+	atomic_int ev_stop;
+	atomic_uint_fast64_t events;
+};
+
+extern const uint8_t testvm_guest_image[], testvm_guest_image_end[];
+
+static int set_cause(char **cause, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+set_cause(char **cause, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) < 0)
+			*cause = NULL;
+		va_end(ap);
+	}
+	return rc;
+}
+
+int64_t
+testvm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+testvm_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void
+nap_us(long us)
+{
+	struct timespec ts = {0, us * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+kick_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Makes every vCPU leave KVM_RUN and not come back; lock not needed. */
+static void
+kick_all(struct testvm *vm)
+{
+	unsigned i;
+
+	atomic_store(&vm->stopping, 1);
+	for (i = 0; i < vm->cfg.ncpus; i++) {
+		if (vm->vcpus[i].run == NULL)
+			continue;
+		/* immediate_exit covers a thread that is just about to enter KVM_RUN. */
+		vm->vcpus[i].run->immediate_exit = 1;
+		if (vm->vcpus[i].started &&
+		    !pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+	}
+}
+
+/* Ends the run with state (the first end wins) and stops the vCPUs. */
+static void finish(struct testvm *vm, enum testvm_state state, int code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+finish(struct testvm *vm, enum testvm_state state, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == TESTVM_RUNNING || vm->state == TESTVM_CREATED) {
+		vm->state = state;
+		vm->exit_code = code;
+		if (fmt != NULL) {
+			va_start(ap, fmt);
+			if (vasprintf(&vm->failure, fmt, ap) < 0)
+				vm->failure = NULL;
+			va_end(ap);
+		}
+		pthread_cond_broadcast(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	kick_all(vm);
+}
+
+static void
+console_putc(struct testvm *vm, uint8_t c)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->console_len + 1 < CONSOLE_MAX) {
+		vm->console[vm->console_len++] = (char)c;
+		vm->console[vm->console_len] = '\0';
+	}
+	if (vm->cfg.console != NULL) {
+		fputc(c, vm->cfg.console);
+		if (c == '\n')
+			fflush(vm->cfg.console);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* One byte of the selected fw_cfg item (QEMU docs/specs/fw_cfg.rst). */
+static uint8_t
+fw_cfg_byte(struct testvm *vm)
+{
+	uint8_t item[8] = {0};
+	uint32_t off = vm->fw_cfg_off++;
+	uint64_t v;
+
+	switch (vm->fw_cfg_key) {
+	case FW_CFG_SIGNATURE:
+		memcpy(item, "QEMU", 4);
+		break;
+	case FW_CFG_ID:
+		break;
+	case FW_CFG_RAM_SIZE:
+		v = vm->mem_size;
+		memcpy(item, &v, 8);
+		break;
+	case FW_CFG_NB_CPUS:
+	case FW_CFG_MAX_CPUS:
+		item[0] = (uint8_t)vm->cfg.ncpus;
+		break;
+	default:
+		return 0;
+	}
+	return off < sizeof item ? item[off] : 0;
+}
+
+/* Forwards an IOAPIC line the guest drove through pc-testdev to irqchipd. */
+static int
+testdev_line(struct vcpu *vc, unsigned line, uint8_t level)
+{
+	struct testvm *vm = vc->vm;
+	char *cause = NULL;
+	int rc;
+
+	if (vm->irqchip == NULL)
+		return 0;
+	rc = irqchip_kvm_line(vm->irqchip, TESTVM_CHIP_ID, line, level != 0, &cause);
+	if (rc < 0)
+		finish(vm, TESTVM_FAILED, 0, "vCPU %u: line-set %u: %s", vc->index, line,
+		    cause != NULL ? cause : strerror(-rc));
+	free(cause);
+	return rc;
+}
+
+static void
+handle_io(struct vcpu *vc)
+{
+	struct testvm *vm = vc->vm;
+	struct kvm_run *run = vc->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	uint16_t port = run->io.port;
+	unsigned size = run->io.size, i;
+	uint32_t v;
+	int out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (i = 0; i < run->io.count; i++, data += size) {
+		v = 0;
+		if (out)
+			memcpy(&v, data, size);
+		if (port == COM1 && out)
+			console_putc(vm, (uint8_t)v);
+		else if (port >= COM1 && port < COM1 + 8) {
+			/* LSR: transmitter empty and idle, so guests never wait. */
+			if (!out)
+				*data = port == COM1 + 5 ? 0x60 : 0;
+		} else if (port == 0x510 && out && size == 2) {
+			pthread_mutex_lock(&vm->lock);
+			vm->fw_cfg_key = (uint16_t)v;
+			vm->fw_cfg_off = 0;
+			pthread_mutex_unlock(&vm->lock);
+		} else if (port == 0x511 && !out) {
+			pthread_mutex_lock(&vm->lock);
+			memset(data, 0, size);
+			*data = fw_cfg_byte(vm);
+			pthread_mutex_unlock(&vm->lock);
+		} else if (port >= TESTVM_PORT_TESTDEV_IRQ &&
+		    port < TESTVM_PORT_TESTDEV_IRQ + TESTVM_TESTDEV_LINES) {
+			if (out)
+				testdev_line(
+				    vc, port - TESTVM_PORT_TESTDEV_IRQ, (uint8_t)v);
+			else
+				memset(data, 0, size);
+		} else if (port >= TESTVM_PORT_TESTDEV &&
+		    port + size <= TESTVM_PORT_TESTDEV + 4) {
+			pthread_mutex_lock(&vm->lock);
+			if (out)
+				memcpy(vm->testdev + (port - TESTVM_PORT_TESTDEV), data,
+				    size);
+			else
+				memcpy(data, vm->testdev + (port - TESTVM_PORT_TESTDEV),
+				    size);
+			pthread_mutex_unlock(&vm->lock);
+		} else if (port == TESTVM_PORT_DEBUG_EXIT && out) {
+			finish(vm, TESTVM_EXITED, (int)((v << 1) | 1), NULL);
+		} else if (port == TESTVM_PORT_EOI_DONE && out) {
+			/* Nothing to do: the exit itself lets KVM report a pending EOI.
+			 */
+		} else if (port == TESTVM_PORT_PANIC && out) {
+			finish(vm, TESTVM_FAILED, 0,
+			    "guest exception: vector %u on CPU %u%s", v & 0xff,
+			    (v >> 8) & 0xff,
+			    (v & 0xff) == 0xfe ? " (bad multiboot magic)" : "");
+		} else if (!out) {
+			memset(data, 0xff, size); /* nothing there: the bus floats high */
+		} else if (vm->cfg.verbose)
+			fprintf(stderr,
+			    "testvm: vCPU %u: write 0x%x to port 0x%x ignored\n",
+			    vc->index, v, port);
+	}
+}
+
+static void
+handle_mmio(struct vcpu *vc)
+{
+	struct testvm *vm = vc->vm;
+	struct kvm_run *run = vc->run;
+	uint64_t gpa = run->mmio.phys_addr, v = 0;
+	unsigned len = run->mmio.len;
+	char *cause = NULL;
+	int rc;
+
+	if (len > 8)
+		len = 8;
+	if (gpa >= TESTVM_IOAPIC_GPA && gpa < TESTVM_IOAPIC_GPA + 0x1000 &&
+	    vm->irqchip != NULL) {
+		if (run->mmio.is_write)
+			memcpy(&v, run->mmio.data, len);
+		rc = irqchip_kvm_mmio(vm->irqchip, TESTVM_CHIP_ID,
+		    gpa - TESTVM_IOAPIC_GPA, len, run->mmio.is_write, &v, &cause);
+		if (rc < 0) {
+			finish(vm, TESTVM_FAILED, 0,
+			    "vCPU %u: IOAPIC %s at offset 0x%llx: %s", vc->index,
+			    run->mmio.is_write ? "write" : "read",
+			    (unsigned long long)(gpa - TESTVM_IOAPIC_GPA),
+			    cause != NULL ? cause : strerror(-rc));
+			free(cause);
+			return;
+		}
+		if (!run->mmio.is_write)
+			memcpy(run->mmio.data, &v, len);
+		return;
+	}
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, len);
+	if (vm->cfg.verbose)
+		fprintf(stderr, "testvm: vCPU %u: unclaimed MMIO %s at 0x%llx\n",
+		    vc->index, run->mmio.is_write ? "write" : "read",
+		    (unsigned long long)gpa);
+}
+
+/*
+ * KVM_EXIT_IOAPIC_EOI: completed by irqchipd (Remote IRR, re-delivery,
+ * resample) before this vCPU re-enters the guest (SPECS.md 1.6).
+ */
+static void
+handle_eoi(struct vcpu *vc)
+{
+	struct testvm *vm = vc->vm;
+	uint8_t vector = vc->run->eoi.vector;
+	char *cause = NULL;
+	int rc;
+
+	if (vm->irqchip != NULL) {
+		rc = irqchip_kvm_eoi(vm->irqchip, vector, &cause);
+		if (rc < 0)
+			finish(vm, TESTVM_FAILED, 0, "vCPU %u: eoi %u: %s", vc->index,
+			    vector, cause != NULL ? cause : strerror(-rc));
+		free(cause);
+	}
+	/* Counted once irqchipd has completed it, so waiters see Remote IRR clear. */
+	atomic_fetch_add(&vm->eoi_exits[vector], 1);
+}
+
+static void *
+vcpu_thread(void *arg)
+{
+	struct vcpu *vc = arg;
+	struct testvm *vm = vc->vm;
+	struct kvm_run *run = vc->run;
+
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(vc->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			finish(vm, TESTVM_FAILED, 0, "vCPU %u: KVM_RUN: %s", vc->index,
+			    strerror(errno));
+			break;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			handle_io(vc);
+			break;
+		case KVM_EXIT_MMIO:
+			handle_mmio(vc);
+			break;
+		case KVM_EXIT_IOAPIC_EOI:
+			handle_eoi(vc);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			finish(vm, TESTVM_FAILED, 0, "vCPU %u: shutdown (triple fault)",
+			    vc->index);
+			break;
+		case KVM_EXIT_HLT:
+			finish(vm, TESTVM_FAILED, 0,
+			    "vCPU %u: hlt exit (no in-kernel LAPIC?)", vc->index);
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			finish(vm, TESTVM_FAILED, 0,
+			    "vCPU %u: entry failed, reason 0x%llx", vc->index,
+			    (unsigned long long)
+				run->fail_entry.hardware_entry_failure_reason);
+			break;
+		case KVM_EXIT_INTERNAL_ERROR: {
+			struct kvm_regs regs;
+
+			memset(&regs, 0, sizeof regs);
+			ioctl(vc->fd, KVM_GET_REGS, &regs);
+			finish(vm, TESTVM_FAILED, 0,
+			    "vCPU %u: KVM internal error, suberror %u "
+			    "at EIP 0x%llx",
+			    vc->index, run->internal.suberror,
+			    (unsigned long long)regs.rip);
+			break;
+		}
+		default:
+			finish(vm, TESTVM_FAILED, 0, "vCPU %u: unexpected exit reason %u",
+			    vc->index, run->exit_reason);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Effects irqchipd produces outside a request (a timer, a notifier with no
+ * irqfd) arrive as events; they must reach KVM too. The client's lock keeps
+ * this thread out while a call waits for its reply, so whatever it reads
+ * between calls is an event.
+ */
+static void *
+event_thread(void *arg)
+{
+	struct testvm *vm = arg;
+	struct pollfd pfd;
+	json_object *ev;
+	char *cause = NULL;
+	int rc;
+
+	while (!atomic_load(&vm->ev_stop)) {
+		pthread_mutex_lock(&vm->ev_lock);
+		if (vm->ev_client == NULL) {
+			pthread_mutex_unlock(&vm->ev_lock);
+			testvm_sleep_ms(20);
+			continue;
+		}
+		pfd.fd = irqchip_client_fd(vm->ev_client);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 20) > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
+			/* The daemon went away: stop polling this client until replaced.
+			 */
+			vm->ev_client = NULL;
+		} else if (pfd.revents & POLLIN) {
+			while (irqchip_client_next_event(vm->ev_client, 0, &ev) == 0) {
+				atomic_fetch_add(&vm->events, 1);
+				rc = irqchip_kvm_handle_event(vm->irqchip, ev, &cause);
+				json_object_put(ev);
+				if (rc < 0)
+					finish(vm, TESTVM_FAILED, 0, "irqchipd event: %s",
+					    cause != NULL ? cause : strerror(-rc));
+				free(cause);
+				cause = NULL;
+			}
+		}
+		pthread_mutex_unlock(&vm->ev_lock);
+	}
+	return NULL;
+}
+
+static void *
+watchdog_thread(void *arg)
+{
+	struct testvm *vm = arg;
+	struct timespec deadline;
+	int timed_out = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += vm->cfg.timeout_s;
+	pthread_mutex_lock(&vm->lock);
+	while (vm->state == TESTVM_RUNNING && !timed_out)
+		timed_out =
+		    pthread_cond_timedwait(&vm->cond, &vm->lock, &deadline) == ETIMEDOUT;
+	pthread_mutex_unlock(&vm->lock);
+	if (timed_out)
+		finish(vm, TESTVM_FAILED, 0, "timed out after %u s (wall clock)",
+		    vm->cfg.timeout_s);
+	return NULL;
+}
+
+/* Multiboot v1 (ELF kernels only): load PT_LOAD segments at their physical addresses. */
+static int
+load_multiboot(
+    struct testvm *vm, const uint8_t *img, size_t size, const char *name, char **cause)
+{
+	const Elf32_Ehdr *eh = (const void *)img;
+	const Elf32_Phdr *ph;
+	const uint32_t *hdr = NULL;
+	size_t off;
+	unsigned i;
+
+	for (off = 0; off + 12 <= size && off < MULTIBOOT_SEARCH; off += 4) {
+		const uint32_t *w = (const void *)(img + off);
+
+		if (w[0] == MULTIBOOT_MAGIC && w[0] + w[1] + w[2] == 0) {
+			hdr = w;
+			break;
+		}
+	}
+	if (hdr == NULL)
+		return set_cause(cause, -ENOEXEC,
+		    "%s: no multiboot header in the first %d bytes", name,
+		    MULTIBOOT_SEARCH);
+	if (hdr[1] & (1u << 16))
+		return set_cause(
+		    cause, -ENOTSUP, "%s: a.out kludge (flag 16) is not supported", name);
+	if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_machine != EM_386)
+		return set_cause(cause, -ENOEXEC, "%s: not a 32-bit x86 ELF file", name);
+	if (eh->e_phoff > size || eh->e_phnum > (size - eh->e_phoff) / sizeof *ph)
+		return set_cause(
+		    cause, -ENOEXEC, "%s: program headers out of the file", name);
+	ph = (const void *)(img + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++, ph++) {
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset ||
+		    ph->p_filesz > ph->p_memsz)
+			return set_cause(
+			    cause, -ENOEXEC, "%s: segment %u out of the file", name, i);
+		if (ph->p_paddr < 0x100000 ||
+		    (uint64_t)ph->p_paddr + ph->p_memsz > vm->mem_size)
+			return set_cause(cause, -ENOEXEC,
+			    "%s: segment %u (0x%x+0x%x) outside RAM "
+			    "1 MiB..%zu MiB",
+			    name, i, ph->p_paddr, ph->p_memsz, vm->mem_size >> 20);
+		memcpy(vm->mem + ph->p_paddr, img + ph->p_offset, ph->p_filesz);
+		memset(
+		    vm->mem + ph->p_paddr + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	}
+	vm->entry = eh->e_entry;
+	return 0;
+}
+
+/* Multiboot information for EBX: memory sizes, the command line, our name. */
+static void
+build_mbi(struct testvm *vm)
+{
+	uint32_t mbi[22] = {0};
+	const char *cmdline = vm->cfg.cmdline != NULL ? vm->cfg.cmdline : "";
+	const char *loader = "irqchip-testvm";
+	size_t n = strlen(cmdline);
+
+	if (n > 0x7ff - 32)
+		n = 0x7ff - 32;
+	memcpy(vm->mem + TESTVM_CMDLINE_GPA, cmdline, n);
+	vm->mem[TESTVM_CMDLINE_GPA + n] = '\0';
+	memcpy(vm->mem + TESTVM_CMDLINE_GPA + n + 1, loader, strlen(loader) + 1);
+	mbi[0] = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_LOADER_NAME;
+	mbi[1] = 640; /* mem_lower, KiB */
+	mbi[2] =
+	    (uint32_t)((vm->mem_size - 0x100000) >> 10); /* mem_upper, KiB above 1 MiB */
+	mbi[4] = TESTVM_CMDLINE_GPA;
+	mbi[16] = (uint32_t)(TESTVM_CMDLINE_GPA + n + 1); /* boot_loader_name */
+	memcpy(vm->mem + TESTVM_MBI_GPA, mbi, sizeof mbi);
+}
+
+static int
+load_kernel(struct testvm *vm, char **cause)
+{
+	struct stat st;
+	uint8_t *img;
+	int fd, rc;
+
+	if (vm->cfg.kernel == NULL) {
+		rc = load_multiboot(vm, testvm_guest_image,
+		    (size_t)(testvm_guest_image_end - testvm_guest_image),
+		    "built-in guest", cause);
+		goto out;
+	}
+	fd = open(vm->cfg.kernel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return set_cause(
+		    cause, -errno, "%s: %s", vm->cfg.kernel, strerror(errno));
+	if (fstat(fd, &st) < 0 || st.st_size == 0) {
+		close(fd);
+		return set_cause(
+		    cause, -ENOEXEC, "%s: empty or unreadable", vm->cfg.kernel);
+	}
+	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (img == MAP_FAILED)
+		return set_cause(
+		    cause, -errno, "mmap %s: %s", vm->cfg.kernel, strerror(errno));
+	rc = load_multiboot(vm, img, (size_t)st.st_size, vm->cfg.kernel, cause);
+	munmap(img, (size_t)st.st_size);
+out:
+	if (rc == 0)
+		build_mbi(vm);
+	return rc;
+}
+
+/* CPUID from KVM_GET_SUPPORTED_CPUID, with this vCPU's APIC ID in every leaf that has it.
+ */
+static int
+setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	struct kvm_cpuid_entry2 *e;
+	unsigned nent = 64, i;
+	int rc = 0;
+
+	for (;;) {
+		free(cpuid);
+		cpuid = calloc(1, sizeof *cpuid + nent * sizeof cpuid->entries[0]);
+		if (cpuid == NULL)
+			return set_cause(cause, -ENOMEM, "out of memory");
+		cpuid->nent = nent;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096) {
+			rc = set_cause(cause, -errno, "KVM_GET_SUPPORTED_CPUID: %s",
+			    strerror(errno));
+			free(cpuid);
+			return rc;
+		}
+		nent *= 2;
+	}
+	for (i = 0; i < cpuid->nent; i++) {
+		e = &cpuid->entries[i];
+		switch (e->function) {
+		case 1:
+			/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
+			e->ebx =
+			    (e->ebx & 0xffff) | vc->index << 24 | vm->cfg.ncpus << 16;
+			e->ecx |= 1u << 21; /* x2APIC: KVM emulates it for every guest */
+			e->edx |= 1u << 9;  /* APIC */
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = vc->index; /* x2APIC ID */
+			break;
+		case 0x8000001e:
+			e->eax = vc->index; /* AMD extended APIC ID */
+			break;
+		case KVM_CPUID_FEATURES:
+			/* SPECS.md 1.7: only if we swizzle for it. */
+			if (!vm->cfg.ext_dest_id)
+				e->eax &= ~(1u << KVM_FEATURE_MSI_EXT_DEST_ID);
+			break;
+		}
+	}
+	if (ioctl(vc->fd, KVM_SET_CPUID2, cpuid) < 0)
+		rc = set_cause(cause, -errno, "KVM_SET_CPUID2 (vCPU %u): %s", vc->index,
+		    strerror(errno));
+	free(cpuid);
+	return rc;
+}
+
+/* Multiboot machine state: 32-bit protected mode, flat 4 GiB segments, no paging. */
+static int
+setup_boot_cpu(struct testvm *vm, struct vcpu *vc, char **cause)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_segment code = {
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = 0x08,
+	    .type = 0xb,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = 1,
+	    .s = 1,
+	    .l = 0,
+	    .g = 1,
+	};
+	struct kvm_segment data = code;
+
+	if (ioctl(vc->fd, KVM_GET_SREGS, &sregs) < 0)
+		return set_cause(cause, -errno, "KVM_GET_SREGS: %s", strerror(errno));
+	data.selector = 0x10;
+	data.type = 0x3;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.cr0 = 0x11; /* PE | ET */
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (ioctl(vc->fd, KVM_SET_SREGS, &sregs) < 0)
+		return set_cause(cause, -errno, "KVM_SET_SREGS: %s", strerror(errno));
+	memset(&regs, 0, sizeof regs);
+	regs.rip = vm->entry;
+	regs.rax = MULTIBOOT_BOOT_MAGIC;
+	regs.rbx = TESTVM_MBI_GPA;
+	regs.rflags = 0x2;
+	if (ioctl(vc->fd, KVM_SET_REGS, &regs) < 0)
+		return set_cause(cause, -errno, "KVM_SET_REGS: %s", strerror(errno));
+	return 0;
+}
+
+static int
+install_kick_handler(char **cause)
+{
+	struct sigaction sa;
+
+	/* No SA_RESTART: the signal must make KVM_RUN return EINTR. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+		return set_cause(
+		    cause, -errno, "sigaction(SIGUSR1): %s", strerror(errno));
+	return 0;
+}
+
+int
+testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause)
+{
+	struct testvm *vm;
+	struct kvm_enable_cap cap;
+	struct kvm_userspace_memory_region region;
+	struct vcpu *vc;
+	unsigned i;
+	int rc;
+
+	*out = NULL;
+	if (cfg->ncpus < 1 || cfg->ncpus > TESTVM_MAX_CPUS)
+		return set_cause(cause, -EINVAL, "%u vCPUs: the test VM has 1 to %d",
+		    cfg->ncpus, TESTVM_MAX_CPUS);
+	if ((rc = install_kick_handler(cause)) < 0)
+		return rc;
+	vm = calloc(1, sizeof *vm);
+	if (vm == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	vm->cfg = *cfg;
+	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
+	vm->mem = MAP_FAILED;
+	vm->mem_size = cfg->mem_size != 0 ? cfg->mem_size : TESTVM_DEFAULT_MEM;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->ev_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&vm->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	for (i = 0; i < TESTVM_MAX_CPUS; i++)
+		vm->vcpus[i].fd = -1;
+	vm->console = calloc(1, CONSOLE_MAX);
+	if (vm->console == NULL) {
+		rc = set_cause(cause, -ENOMEM, "out of memory");
+		goto fail;
+	}
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		rc = set_cause(cause, -errno, "/dev/kvm: %s", strerror(errno));
+		goto fail;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		rc = set_cause(cause, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+		goto fail;
+	}
+	/* SPECS.md 1.6: split irqchip before any vCPU, 24 routes for the IOAPIC pins. */
+	memset(&cap, 0, sizeof cap);
+	cap.cap = KVM_CAP_SPLIT_IRQCHIP;
+	cap.args[0] = TESTVM_RESERVED_ROUTES;
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+		rc = set_cause(cause, -errno, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
+		    strerror(errno));
+		goto fail;
+	}
+	/* Guest RAM in a memfd, so that it could be handed to irqchipd (memory-add). */
+	vm->mem_fd = memfd_create("testvm-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)vm->mem_size) < 0) {
+		rc = set_cause(cause, -errno, "guest RAM memfd: %s", strerror(errno));
+		goto fail;
+	}
+	vm->mem =
+	    mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->mem_fd, 0);
+	if (vm->mem == MAP_FAILED) {
+		rc = set_cause(cause, -errno, "mmap guest RAM: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&region, 0, sizeof region);
+	region.slot = 0;
+	region.guest_phys_addr = 0;
+	region.memory_size = vm->mem_size;
+	region.userspace_addr = (uintptr_t)vm->mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		rc = set_cause(
+		    cause, -errno, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = load_kernel(vm, cause)) < 0)
+		goto fail;
+
+	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if ((long)vm->run_size <= 0) {
+		rc = set_cause(
+		    cause, -errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < cfg->ncpus; i++) {
+		vc = &vm->vcpus[i];
+		vc->vm = vm;
+		vc->index = i;
+		/* vCPU n gets APIC ID n; vCPU 0 is the boot CPU, the others wait for
+		 * SIPI. */
+		vc->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+		if (vc->fd < 0) {
+			rc = set_cause(
+			    cause, -errno, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+			goto fail;
+		}
+		vc->run = mmap(
+		    NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vc->fd, 0);
+		if (vc->run == MAP_FAILED) {
+			vc->run = NULL;
+			rc =
+			    set_cause(cause, -errno, "mmap kvm_run: %s", strerror(errno));
+			goto fail;
+		}
+		if ((rc = setup_cpuid(vm, vc, cause)) < 0)
+			goto fail;
+		if (i == 0 && (rc = setup_boot_cpu(vm, vc, cause)) < 0)
+			goto fail;
+	}
+	vm->state = TESTVM_CREATED;
+	*out = vm;
+	return 0;
+fail:
+	testvm_destroy(vm);
+	return rc;
+}
+
+void
+testvm_destroy(struct testvm *vm)
+{
+	unsigned i;
+
+	if (vm == NULL)
+		return;
+	testvm_stop(vm);
+	if (vm->ev_started) {
+		atomic_store(&vm->ev_stop, 1);
+		pthread_join(vm->ev_thread, NULL);
+	}
+	if (vm->irqchip != NULL)
+		irqchip_kvm_destroy(vm->irqchip);
+	for (i = 0; i < TESTVM_MAX_CPUS; i++) {
+		if (vm->vcpus[i].run != NULL)
+			munmap(vm->vcpus[i].run, vm->run_size);
+		if (vm->vcpus[i].fd >= 0)
+			close(vm->vcpus[i].fd);
+	}
+	if (vm->mem != MAP_FAILED)
+		munmap(vm->mem, vm->mem_size);
+	if (vm->mem_fd >= 0)
+		close(vm->mem_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->ev_lock);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm->failure);
+	free(vm->console);
+	free(vm);
+}
+
+int
+testvm_vm_fd(const struct testvm *vm)
+{
+	return vm->vm_fd;
+}
+
+unsigned
+testvm_ncpus(const struct testvm *vm)
+{
+	return vm->cfg.ncpus;
+}
+
+struct irqchip_kvm *
+testvm_irqchip(struct testvm *vm)
+{
+	return vm->irqchip;
+}
+
+int
+testvm_attach(
+    struct testvm *vm, struct irqchip_client *client, unsigned flags, char **cause)
+{
+	json_object *args, *ret = NULL;
+	int rc;
+
+	if (vm->irqchip != NULL)
+		return set_cause(cause, -EBUSY, "the VM is attached already");
+	rc = irqchip_kvm_create(client, vm->vm_fd, TESTVM_RESERVED_ROUTES,
+	    vm->cfg.ext_dest_id ? IRQCHIP_KVM_EXT_DEST_ID : 0, &vm->irqchip, cause);
+	if (rc < 0)
+		return rc;
+	if (!(flags & TESTVM_ATTACH_NO_CHIP)) {
+		args = json_object_new_object();
+		json_object_object_add(args, "type", json_object_new_string("ioapic"));
+		json_object_object_add(
+		    args, "id", json_object_new_string(TESTVM_CHIP_ID));
+		json_object_object_add(
+		    args, "base", json_object_new_int64(TESTVM_IOAPIC_GPA));
+		json_object_object_add(
+		    args, "pins", json_object_new_int(TESTVM_IOAPIC_PINS));
+		json_object_object_add(args, "gsi-base", json_object_new_int(0));
+		json_object_object_add(args, "version",
+		    json_object_new_int(flags & TESTVM_IOAPIC_VERSION_11 ? 0x11 : 0x20));
+		rc =
+		    irqchip_kvm_call(vm->irqchip, "chip-add", args, NULL, 0, &ret, cause);
+		json_object_put(args);
+		json_object_put(ret);
+		if (rc < 0)
+			goto fail;
+	}
+	if (flags & TESTVM_ATTACH_IRQFDS) {
+		rc = irqchip_kvm_bind_irqfds(vm->irqchip, 0, TESTVM_IOAPIC_PINS, cause);
+		if (rc < 0)
+			goto fail;
+	}
+	vm->ev_client = client;
+	rc = pthread_create(&vm->ev_thread, NULL, event_thread, vm);
+	if (rc != 0) {
+		rc = set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
+		goto fail;
+	}
+	vm->ev_started = 1;
+	return 0;
+fail:
+	irqchip_kvm_destroy(vm->irqchip);
+	vm->irqchip = NULL;
+	return rc;
+}
+
+int
+testvm_set_client(struct testvm *vm, struct irqchip_client *client, char **cause)
+{
+	int rc;
+
+	if (vm->irqchip == NULL)
+		return set_cause(cause, -ENOTCONN, "the VM is not attached");
+	/* Once this returns, the event thread no longer touches the old client. */
+	pthread_mutex_lock(&vm->ev_lock);
+	vm->ev_client = NULL;
+	pthread_mutex_unlock(&vm->ev_lock);
+	rc = irqchip_kvm_set_client(vm->irqchip, client, cause);
+	pthread_mutex_lock(&vm->ev_lock);
+	vm->ev_client = client;
+	pthread_mutex_unlock(&vm->ev_lock);
+	return rc;
+}
+
+int
+testvm_start(struct testvm *vm, char **cause)
+{
+	unsigned i;
+	int rc;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != TESTVM_CREATED) {
+		pthread_mutex_unlock(&vm->lock);
+		return set_cause(cause, -EBUSY, "the VM was started already");
+	}
+	vm->state = TESTVM_RUNNING;
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->cfg.ncpus; i++) {
+		rc = pthread_create(
+		    &vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		if (rc != 0) {
+			finish(vm, TESTVM_FAILED, 0, "pthread_create: %s", strerror(rc));
+			return set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
+		}
+		vm->vcpus[i].started = 1;
+	}
+	if (vm->cfg.timeout_s > 0) {
+		rc = pthread_create(&vm->watchdog, NULL, watchdog_thread, vm);
+		if (rc != 0) {
+			finish(vm, TESTVM_FAILED, 0, "pthread_create: %s", strerror(rc));
+			return set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
+		}
+		vm->watchdog_started = 1;
+	}
+	return 0;
+}
+
+void
+testvm_stop(struct testvm *vm)
+{
+	unsigned i;
+
+	finish(vm, TESTVM_STOPPED, 0, NULL);
+	for (i = 0; i < vm->cfg.ncpus; i++) {
+		if (!vm->vcpus[i].started)
+			continue;
+		/* A thread may have been between the check and KVM_RUN: kick until it is
+		 * out. */
+		while (pthread_tryjoin_np(vm->vcpus[i].thread, NULL) == EBUSY) {
+			kick_all(vm);
+			testvm_sleep_ms(1);
+		}
+		vm->vcpus[i].started = 0;
+	}
+	if (vm->watchdog_started) {
+		pthread_join(vm->watchdog, NULL);
+		vm->watchdog_started = 0;
+	}
+}
+
+int
+testvm_wait(struct testvm *vm, int timeout_ms)
+{
+	int64_t deadline = testvm_now_ms() + timeout_ms;
+
+	for (;;) {
+		pthread_mutex_lock(&vm->lock);
+		if (vm->state != TESTVM_RUNNING && vm->state != TESTVM_CREATED) {
+			pthread_mutex_unlock(&vm->lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		if (timeout_ms >= 0 && testvm_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		testvm_sleep_ms(5);
+	}
+}
+
+enum testvm_state
+testvm_state(struct testvm *vm, int *exit_code, char **cause)
+{
+	enum testvm_state st;
+
+	pthread_mutex_lock(&vm->lock);
+	st = vm->state;
+	if (exit_code != NULL)
+		*exit_code = vm->exit_code;
+	if (cause != NULL)
+		*cause = vm->failure != NULL ? strdup(vm->failure) : NULL;
+	pthread_mutex_unlock(&vm->lock);
+	return st;
+}
+
+static volatile uint32_t *
+shared32(struct testvm *vm, unsigned offset)
+{
+	return (volatile uint32_t *)(vm->mem + TESTVM_SHARED_GPA + offset);
+}
+
+uint32_t
+testvm_shared_u32(struct testvm *vm, unsigned offset)
+{
+	return __atomic_load_n(shared32(vm, offset), __ATOMIC_ACQUIRE);
+}
+
+/* 0 while the VM runs, else -EIO with the reason in *cause. */
+static int
+check_running(struct testvm *vm, char **cause)
+{
+	char *why = NULL;
+	enum testvm_state st = testvm_state(vm, NULL, &why);
+	int rc = 0;
+
+	if (st != TESTVM_RUNNING)
+		rc = set_cause(cause, -EIO, "the VM is not running%s%s",
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+	free(why);
+	return rc;
+}
+
+int
+testvm_wait_ready(struct testvm *vm, int timeout_ms, char **cause)
+{
+	int64_t deadline = testvm_now_ms() + timeout_ms;
+	int rc;
+
+	while (testvm_shared_u32(vm, SH_MAGIC) != TESTVM_READY) {
+		if ((rc = check_running(vm, cause)) < 0)
+			return rc;
+		if (testvm_now_ms() >= deadline)
+			return set_cause(cause, -ETIMEDOUT,
+			    "the guest was not ready after %d ms "
+			    "(%u of %u CPUs online)",
+			    timeout_ms, testvm_shared_u32(vm, SH_ONLINE), vm->cfg.ncpus);
+		testvm_sleep_ms(1);
+	}
+	return 0;
+}
+
+int
+testvm_cmd(struct testvm *vm, uint32_t cmd, uint32_t arg0, uint32_t arg1, uint32_t arg2,
+    uint32_t *result, int timeout_ms, char **cause)
+{
+	int64_t deadline = testvm_now_ms() + timeout_ms;
+	uint32_t seq;
+	int rc;
+
+	/* One command at a time: the host side is single-threaded per VM by contract. */
+	seq = testvm_shared_u32(vm, SH_CMD_SEQ) + 1;
+	*shared32(vm, SH_CMD) = cmd;
+	*shared32(vm, SH_ARG0) = arg0;
+	*shared32(vm, SH_ARG1) = arg1;
+	*shared32(vm, SH_ARG2) = arg2;
+	__atomic_store_n(shared32(vm, SH_CMD_SEQ), seq, __ATOMIC_RELEASE);
+	while (testvm_shared_u32(vm, SH_DONE_SEQ) != seq) {
+		if ((rc = check_running(vm, cause)) < 0)
+			return rc;
+		if (testvm_now_ms() >= deadline)
+			return set_cause(cause, -ETIMEDOUT,
+			    "the guest did not complete command %u "
+			    "in %d ms",
+			    cmd, timeout_ms);
+		nap_us(50);
+	}
+	if (testvm_shared_u32(vm, SH_STATUS) != 0)
+		return set_cause(cause, -EINVAL, "the guest refused command %u", cmd);
+	if (result != NULL)
+		*result = testvm_shared_u32(vm, SH_RESULT);
+	return 0;
+}
+
+#define CMD_TIMEOUT_MS 5000
+
+int
+testvm_ioapic_write(struct testvm *vm, uint32_t index, uint32_t value, char **cause)
+{
+	return testvm_cmd(
+	    vm, TESTVM_CMD_IOAPIC_WRITE, index, value, 0, NULL, CMD_TIMEOUT_MS, cause);
+}
+
+int
+testvm_ioapic_read(struct testvm *vm, uint32_t index, uint32_t *value, char **cause)
+{
+	return testvm_cmd(
+	    vm, TESTVM_CMD_IOAPIC_READ, index, 0, 0, value, CMD_TIMEOUT_MS, cause);
+}
+
+int
+testvm_rte_write(struct testvm *vm, unsigned pin, uint64_t rte, char **cause)
+{
+	return testvm_cmd(vm, TESTVM_CMD_RTE_WRITE, pin, (uint32_t)rte,
+	    (uint32_t)(rte >> 32), NULL, CMD_TIMEOUT_MS, cause);
+}
+
+int
+testvm_rte_read(struct testvm *vm, unsigned pin, uint64_t *rte, char **cause)
+{
+	uint32_t lo, hi;
+	int rc;
+
+	if ((rc = testvm_ioapic_read(vm, 0x10 + 2 * pin, &lo, cause)) < 0)
+		return rc;
+	if ((rc = testvm_ioapic_read(vm, 0x11 + 2 * pin, &hi, cause)) < 0)
+		return rc;
+	*rte = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
+uint64_t
+testvm_rte(uint8_t vector, bool level, bool logical, uint8_t dest, bool masked)
+{
+	return (uint64_t)vector | (uint64_t)logical << 11 | (uint64_t)level << 15 |
+	    (uint64_t)masked << 16 | (uint64_t)dest << 56;
+}
+
+int
+testvm_guest_line(struct testvm *vm, unsigned line, int level, char **cause)
+{
+	return testvm_cmd(
+	    vm, TESTVM_CMD_LINE, line, level != 0, 0, NULL, CMD_TIMEOUT_MS, cause);
+}
+
+uint32_t
+testvm_count(struct testvm *vm, unsigned cpu, unsigned vector)
+{
+	return testvm_shared_u32(vm, SH_COUNTS + 4 * (cpu * 256 + vector));
+}
+
+void
+testvm_counts(struct testvm *vm, uint32_t counts[TESTVM_MAX_CPUS][256])
+{
+	unsigned cpu, v;
+
+	for (cpu = 0; cpu < TESTVM_MAX_CPUS; cpu++)
+		for (v = 0; v < 256; v++)
+			counts[cpu][v] = testvm_count(vm, cpu, v);
+}
+
+int
+testvm_wait_count(
+    struct testvm *vm, unsigned cpu, unsigned vector, uint32_t n, int timeout_ms)
+{
+	int64_t deadline = testvm_now_ms() + timeout_ms;
+
+	while (testvm_count(vm, cpu, vector) < n) {
+		if (check_running(vm, NULL) < 0)
+			return -EIO;
+		if (testvm_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		nap_us(200);
+	}
+	return 0;
+}
+
+void
+testvm_hold(struct testvm *vm, unsigned vector, bool hold)
+{
+	__atomic_store_n(vm->mem + TESTVM_SHARED_GPA + SH_HOLD + (vector & 0xff),
+	    (uint8_t)hold, __ATOMIC_RELEASE);
+}
+
+uint32_t
+testvm_held(struct testvm *vm, unsigned cpu)
+{
+	return testvm_shared_u32(vm, SH_HELD + 4 * cpu);
+}
+
+uint64_t
+testvm_events(struct testvm *vm)
+{
+	return atomic_load(&vm->events);
+}
+
+uint64_t
+testvm_eoi_exits(struct testvm *vm, unsigned vector)
+{
+	return atomic_load(&vm->eoi_exits[vector & 0xff]);
+}
+
+int
+testvm_wait_eoi_exits(struct testvm *vm, unsigned vector, uint64_t n, int timeout_ms)
+{
+	int64_t deadline = testvm_now_ms() + timeout_ms;
+
+	while (testvm_eoi_exits(vm, vector) < n) {
+		if (check_running(vm, NULL) < 0)
+			return -EIO;
+		if (testvm_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		nap_us(200);
+	}
+	return 0;
+}
+
+int
+testvm_signal_msi(struct testvm *vm, uint64_t address, uint32_t data, char **cause)
+{
+	struct kvm_msi msi;
+	int rc;
+
+	memset(&msi, 0, sizeof msi);
+	msi.address_lo = (uint32_t)address;
+	msi.address_hi = (uint32_t)(address >> 32);
+	msi.data = data;
+	rc = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+	if (rc < 0)
+		return set_cause(cause, -errno,
+		    "KVM_SIGNAL_MSI (address 0x%llx data 0x%x): %s",
+		    (unsigned long long)address, data, strerror(errno));
+	return rc;
+}
+
+const char *
+testvm_console(struct testvm *vm)
+{
+	return vm->console;
+}

@@ -1,0 +1,127 @@
+/*
+ * The test VM: a small KVM VMM with a split irqchip (LAPICs in KVM, the IOAPIC
+ * in irqchipd), multiboot v1 loading, the few devices KVM test kernels expect
+ * (COM1, fw_cfg, pc-testdev IRQ lines, isa-debug-exit), and helpers to drive
+ * the built-in guest (guest.S) through its mailbox and read what it counted.
+ *
+ * Every run has a wall-clock limit: when it passes, the vCPUs are kicked out of
+ * KVM_RUN (immediate_exit and SIGUSR1, whose handler testvm_create installs
+ * for the whole process) and the VM fails with a cause.
+ */
+#ifndef TESTVM_H
+#define TESTVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "irqchip.h"
+#include "irqchip-kvm.h"
+#include "testvm-abi.h"
+
+#define TESTVM_CHIP_ID "ioapic0"
+#define TESTVM_IOAPIC_PINS 24
+#define TESTVM_RESERVED_ROUTES 24 /* KVM_CAP_SPLIT_IRQCHIP args[0], as QEMU */
+#define TESTVM_DEFAULT_MEM (64u << 20)
+
+struct testvm_config {
+	unsigned ncpus;	     /* 1..TESTVM_MAX_CPUS */
+	unsigned timeout_s;  /* wall-clock limit from testvm_start(); 0 = none */
+	const char *kernel;  /* multiboot ELF; NULL = the built-in guest */
+	const char *cmdline; /* multiboot command line; NULL = "" */
+	size_t mem_size;     /* 0 = TESTVM_DEFAULT_MEM */
+	FILE *console;	     /* COM1 output also goes here (NULL: kept in memory only) */
+	bool ext_dest_id;    /* advertise KVM_FEATURE_MSI_EXT_DEST_ID (SPECS.md 1.7) */
+	bool verbose;	     /* unhandled exits on stderr */
+};
+
+enum testvm_state {
+	TESTVM_CREATED,
+	TESTVM_RUNNING,
+	TESTVM_EXITED,	/* isa-debug-exit: see exit_code */
+	TESTVM_FAILED,	/* timeout, guest exception, KVM or irqchipd error */
+	TESTVM_STOPPED, /* testvm_stop() */
+};
+
+/* testvm_attach() flags */
+#define TESTVM_ATTACH_IRQFDS 0x1     /* bind an irqfd per IOAPIC pin and hand it over */
+#define TESTVM_ATTACH_NO_CHIP 0x2    /* the chip exists already (resumed session) */
+#define TESTVM_IOAPIC_VERSION_11 0x4 /* 82093AA (0x11) instead of 0x20 */
+
+struct testvm;
+
+/* Creates the VM, its memory and vCPUs, and loads the kernel; nothing runs yet. */
+int testvm_create(const struct testvm_config *, struct testvm **, char **cause);
+/* Stops the vCPUs if needed and frees everything (the client is not closed). */
+void testvm_destroy(struct testvm *);
+
+int testvm_vm_fd(const struct testvm *);
+unsigned testvm_ncpus(const struct testvm *);
+
+/*
+ * Connects the VM to irqchipd through client: wraps the VM with irqchip_kvm,
+ * adds the IOAPIC (chip-add TESTVM_CHIP_ID) and, with TESTVM_ATTACH_IRQFDS,
+ * binds irqfds for its pins. A thread then applies the effects irqchipd sends
+ * as events. Call before testvm_start().
+ */
+int testvm_attach(struct testvm *, struct irqchip_client *, unsigned flags, char **cause);
+struct irqchip_kvm *testvm_irqchip(struct testvm *);
+/*
+ * Replaces the client (irqchip_kvm_set_client: NULL detaches and makes vCPUs
+ * that need irqchipd wait); the VM keeps running.
+ */
+int testvm_set_client(struct testvm *, struct irqchip_client *, char **cause);
+
+int testvm_start(struct testvm *, char **cause);
+/* Stops the vCPUs (the state becomes TESTVM_STOPPED unless it already ended). */
+void testvm_stop(struct testvm *);
+/* Waits until the VM exits or fails (or timeout_ms passes: -ETIMEDOUT). */
+int testvm_wait(struct testvm *, int timeout_ms);
+enum testvm_state testvm_state(struct testvm *, int *exit_code, char **cause);
+
+/* The built-in guest: waits until every CPU is up and the mailbox is served. */
+int testvm_wait_ready(struct testvm *, int timeout_ms, char **cause);
+/* One mailbox command (testvm-abi.h); *result may be NULL. */
+int testvm_cmd(struct testvm *, uint32_t cmd, uint32_t arg0, uint32_t arg1, uint32_t arg2,
+    uint32_t *result, int timeout_ms, char **cause);
+int testvm_ioapic_write(struct testvm *, uint32_t index, uint32_t value, char **cause);
+int testvm_ioapic_read(struct testvm *, uint32_t index, uint32_t *value, char **cause);
+/* The guest writes redirection entry pin (high dword, then low), as Linux does. */
+int testvm_rte_write(struct testvm *, unsigned pin, uint64_t rte, char **cause);
+int testvm_rte_read(struct testvm *, unsigned pin, uint64_t *rte, char **cause);
+/* A redirection entry (SPECS.md 3.2): fixed delivery, active high. */
+uint64_t testvm_rte(uint8_t vector, bool level, bool logical, uint8_t dest, bool masked);
+/* The guest drives a pc-testdev IRQ line (an `outb` that irqchipd sees as line-set). */
+int testvm_guest_line(struct testvm *, unsigned line, int level, char **cause);
+
+/* What the guest counted: vector received on cpu. */
+uint32_t testvm_count(struct testvm *, unsigned cpu, unsigned vector);
+void testvm_counts(struct testvm *, uint32_t counts[TESTVM_MAX_CPUS][256]);
+/* Waits until count(cpu, vector) >= n: 0, or -ETIMEDOUT, or -EIO if the VM ended. */
+int testvm_wait_count(
+    struct testvm *, unsigned cpu, unsigned vector, uint32_t n, int timeout_ms);
+/* While held, the guest's ISR for vector spins (no exits) before its EOI. */
+void testvm_hold(struct testvm *, unsigned vector, bool hold);
+/* The vector + 1 cpu's ISR is holding, 0 if none. */
+uint32_t testvm_held(struct testvm *, unsigned cpu);
+/* irqchipd events handled (irqchip_kvm_handle_event) by the VM's event thread. */
+uint64_t testvm_events(struct testvm *);
+/* KVM_EXIT_IOAPIC_EOI exits for vector, counted once irqchipd completed them. */
+uint64_t testvm_eoi_exits(struct testvm *, unsigned vector);
+/* Waits until testvm_eoi_exits(vector) >= n: 0, -ETIMEDOUT, or -EIO if the VM ended. */
+int testvm_wait_eoi_exits(struct testvm *, unsigned vector, uint64_t n, int timeout_ms);
+/* A shared-area u32 (testvm-abi.h SH_*). */
+uint32_t testvm_shared_u32(struct testvm *, unsigned offset);
+
+/* Direct KVM_SIGNAL_MSI from the VMM (no irqchipd involved): >0 LAPICs reached. */
+int testvm_signal_msi(struct testvm *, uint64_t address, uint32_t data, char **cause);
+
+/* COM1 output so far (NUL-terminated, owned by the VM). */
+const char *testvm_console(struct testvm *);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t testvm_now_ms(void);
+void testvm_sleep_ms(int ms);
+
+#endif
