@@ -902,16 +902,6 @@ irqchip_kvm_pulse(
 	return call_effects(kvm, "line-pulse", args, cause);
 }
 
-int
-irqchip_kvm_msi(struct irqchip_kvm *kvm, uint64_t address, uint32_t data, char **cause)
-{
-	json_object *args = json_object_new_object();
-
-	json_object_object_add(args, "address", json_object_new_int64((int64_t)address));
-	json_object_object_add(args, "data", json_object_new_int64(data));
-	return call_effects(kvm, "msi", args, cause);
-}
-
 void
 irqchip_kvm_batch_begin(struct irqchip_kvm *kvm)
 {

@@ -134,8 +134,6 @@ int irqchip_kvm_line(
     struct irqchip_kvm *, const char *chip_id, unsigned line, int level, char **cause);
 int irqchip_kvm_pulse(
     struct irqchip_kvm *, const char *chip_id, unsigned line, char **cause);
-/* A device's MSI write, decoded by whichever chip owns the address ("msi"). */
-int irqchip_kvm_msi(struct irqchip_kvm *, uint64_t address, uint32_t data, char **cause);
 
 /*
  * Makes the forwarded operations the calling thread performs until
