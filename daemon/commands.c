@@ -72,9 +72,10 @@ chip_check_overlap(struct server *srv, uint64_t base, uint64_t size, unsigned gs
 {
 	struct chip *c;
 
+	/* Compare last bytes: a window at the top of the address space ends at 2^64. */
 	TAILQ_FOREACH(c, &srv->chips, entry) {
-		if (size > 0 && c->cls->window_size > 0 && base < c->base + c->cls->window_size &&
-		    c->base < base + size)
+		if (size > 0 && c->cls->window_size > 0 &&
+		    base <= c->base + (c->cls->window_size - 1) && c->base <= base + (size - 1))
 			return reply_error(r, ERR_ALREADY_EXISTS, "argument 'base': the window "
 			    "0x%" PRIx64 "..0x%" PRIx64 " overlaps chip '%s' at 0x%" PRIx64, base,
 			    base + size - 1, c->id, c->base);

@@ -322,7 +322,9 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
 
-	while ((opt = getopt_long(argc, argv, "s:Vh", long_options, NULL)) != -1) {
+	/* Bad flags get one line of ours, not getopt's and then ours. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":s:Vh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (*optarg == '\0')
@@ -383,10 +385,17 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			usage_error("%s needs a value", argv[optind - 1]);
 		default:
-			/* getopt_long has printed what was wrong. */
-			fputs("irqchipd: invalid command line (try --help)\n", stderr);
-			return EXIT_USAGE;
+			/*
+			 * An unknown short option is in optopt. A long one (unknown,
+			 * ambiguous, or --help=x: optopt is then 0, its val, or h/V,
+			 * which are never wrong as short options) is behind optind.
+			 */
+			if (optopt > 0 && optopt < 256 && optopt != 'h' && optopt != 'V')
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("invalid option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -417,7 +426,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	base = event_base_new();
+	base = server_event_base_new();
 	if (base == NULL) {
 		log_error("cannot create the event loop");
 		return 1;

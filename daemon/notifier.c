@@ -85,6 +85,14 @@ void
 notifier_free(struct server *srv, struct notifier *n)
 {
 	TAILQ_REMOVE(&srv->notifiers, n, entry);
+	/*
+	 * However it goes (notifier-del, disconnect, chip-del, a dead eventfd),
+	 * the device is unplugged and its level with it, as KVM's
+	 * irqfd_resampler_shutdown deasserts: nothing could lower it later.
+	 * Its source may be high from a chip-load even if it never wrote.
+	 */
+	n->asserted = false;
+	n->chip->cls->line_set(n->chip, n->line, n->source, false);
 	if (n->ev != NULL)
 		event_free(n->ev);
 	close(n->fd);
@@ -102,11 +110,14 @@ notifier_resample(struct server *srv, struct chip *chip, unsigned line)
 	TAILQ_FOREACH_SAFE(n, &srv->notifiers, entry, next) {
 		if (n->chip != chip || n->line != line || n->mode != NOTIFIER_LEVEL)
 			continue;
-		/* Deassert first, then tell the device: it re-asserts if it still needs us. */
-		if (n->asserted) {
-			n->asserted = false;
-			chip->cls->line_set(chip, line, n->source, false);
-		}
+		/*
+		 * Deassert first, then tell the device: it re-asserts if it still
+		 * needs us. Always, as KVM's resampler does: the source may have
+		 * been asserted before this notifier existed (chip-load of a
+		 * migrated device), and nothing else would ever lower it.
+		 */
+		n->asserted = false;
+		chip->cls->line_set(chip, line, n->source, false);
 		if (n->resample_fd >= 0 && write(n->resample_fd, &one, sizeof one) != sizeof one)
 			log_warn("notifier %s line %u: resample write: %s", chip->id, line,
 			    strerror(errno));

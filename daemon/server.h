@@ -120,6 +120,8 @@ struct server {
 	struct timespec started;
 };
 
+/* An event loop for a server: event_base_new() with precise timers. */
+struct event_base *server_event_base_new(void);
 struct server *server_create(struct event_base *, const struct server_options *, char **cause);
 void server_free(struct server *);
 /* Starts accepting on a listening SOCK_SEQPACKET socket (the server owns it). */
