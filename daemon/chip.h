@@ -28,7 +28,7 @@ struct chip_class {
 	int (*save)(struct chip *, struct reply *);
 	int (*load)(struct chip *, json_object *state, struct reply *);
 	void (*reset)(struct chip *);
-	/* Re-announce all routes (negotiate with resume). */
+	/* Re-announce all routes, then deliver what is pending (resume, load). */
 	void (*announce)(struct chip *);
 
 	uint64_t window_size;		/* 0: no MMIO window */

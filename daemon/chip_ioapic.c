@@ -326,6 +326,16 @@ state_keys(json_object *obj, const char *path, const char *const *allowed, struc
 	return 0;
 }
 
+/* Every route, then every pending level line (a load, a returning client). */
+static void
+ioapic_chip_announce(struct chip *chip)
+{
+	struct ioapic_chip *ic = chip->priv;
+
+	ioapic_announce_routes(ic->io);
+	ioapic_resync(ic->io);
+}
+
 static int
 ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 {
@@ -403,8 +413,12 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 		reply_error(r, ERR_INVALID_PARAMETER, "state does not fit this IOAPIC");
 		goto out;
 	}
-	/* QEMU 0f254b1ae0: a restore must recreate every route before the vCPUs run. */
-	ioapic_announce_routes(ic->io);
+	/*
+	 * QEMU 0f254b1ae0: a restore must recreate every route before the vCPUs
+	 * run; and, as KVM_SET_IRQCHIP re-injects IRR, a pending level line is
+	 * delivered (after its route, as a signal-msi effect).
+	 */
+	ioapic_chip_announce(chip);
 	rc = 0;
 out:
 	free(s);
@@ -419,13 +433,6 @@ ioapic_chip_reset(struct chip *chip)
 	ioapic_reset(ic->io);
 }
 
-static void
-ioapic_chip_announce(struct chip *chip)
-{
-	struct ioapic_chip *ic = chip->priv;
-
-	ioapic_announce_routes(ic->io);
-}
 
 static int
 ioapic_chip_mmio_read(struct chip *chip, uint64_t offset, unsigned size, unsigned cpu,

@@ -1493,6 +1493,39 @@ program_for_save(const char *id)
 	mmio_write(id, IOREGSEL, 4, IDX_RTE_HI(9));
 }
 
+/*
+ * A load re-injects, as KVM_SET_IRQCHIP does: an unmasked level line that is
+ * high with Remote IRR clear is delivered, after its route in the effects.
+ */
+START_TEST(test_load_delivers_pending)
+{
+	json_object *st, *r, *rte;
+	size_t i, route_at = SIZE_MAX, signal_at = SIZE_MAX;
+
+	chip_add("io0", NULL);
+	rte_write("io0", 6, RTE_VEC(0x46) | RTE_LEVEL | RTE_MASKED);
+	check_no_effects(line_set("io0", 6, 1));
+	st = test_get(call("chip-save", "{\"id\": \"io0\"}"), "state");
+	/* The saved machine had the entry unmasked while nothing took the interrupt. */
+	rte = json_object_new_string("0x0000000000008046");
+	json_object_object_add(test_get(st, "entries.6"), "rte", rte);
+	r = call("chip-load", "{\"id\": \"io0\", \"state\": %s}", js(st));
+	ck_assert_uint_eq(neffects(r), 25);
+	for (i = 0; i < neffects(r); i++) {
+		json_object *e = json_object_array_get_idx(effects_of(r), i), *b;
+
+		if (json_object_object_get_ex(e, "route", &b) && test_get_int(b, "gsi") == 6)
+			route_at = i;
+		if (json_object_object_get_ex(e, "signal-msi", NULL))
+			signal_at = i;
+	}
+	ck_assert_uint_ne(route_at, SIZE_MAX);
+	ck_assert_uint_gt(signal_at, route_at);
+	check_signal_msi(r, signal_at, MSI_ADDR(0, 0, false), MSI_DATA(0x46, DM_FIXED, true));
+	ck_assert(get_bool(pin_state("io0", 6), "remote-irr"));
+}
+END_TEST
+
 START_TEST(test_save_load)
 {
 	json_object *st, *saved_query, *r, *p;
@@ -1912,6 +1945,7 @@ integration_suite(void)
 	tc = tcase_create("state");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_save_load);
+	tcase_add_test(tc, test_load_delivers_pending);
 	tcase_add_test(tc, test_save_load_level_notifier);
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_chip_reset);

@@ -983,6 +983,35 @@ START_TEST(test_level_not_accepted)
 }
 END_TEST
 
+/* After a load or a client's return: pending level lines go out, nothing else. */
+START_TEST(test_resync_delivers_pending_level)
+{
+	unsigned before;
+
+	/* A delivery nobody accepted leaves the line pending with Remote IRR clear. */
+	rte_write(io, 12, level_entry(0x3c, 0));
+	rec.accept = false;
+	ck_assert_int_eq(ioapic_set_irq(io, 12, 0, true), 0);
+	ck_assert(!remote_irr(io, 12));
+	/* A masked asserted level line, and an edge pin whose line stays high. */
+	rte_write(io, 13, level_entry(0x3d, 0) | RTE_MASKED);
+	ck_assert_int_eq(ioapic_set_irq(io, 13, 0, true), 0);
+	rte_write(io, 14, RTE_DEST(0) | 0x3e);
+	ck_assert_int_eq(ioapic_set_irq(io, 14, 0, true), 0);
+	rec.accept = true;
+	before = rec.ndeliver;
+
+	ioapic_resync(io);
+	ck_assert_uint_eq(rec.ndeliver, before + 1);
+	check_delivery(&rec.deliver[before], 12, 0xfee00000, 0x803c);
+	ck_assert(remote_irr(io, 12));
+	ck_assert(!remote_irr(io, 13));
+	/* Now in flight: a second resync changes nothing. */
+	ioapic_resync(io);
+	ck_assert_uint_eq(rec.ndeliver, before + 1);
+}
+END_TEST
+
 START_TEST(test_eoi_redelivers_line_high)
 {
 	level_in_flight(11, 0x3b);
@@ -1717,6 +1746,7 @@ ioapic_suite(void)
 
 	tcase_add_test(tc, test_level_delivers_once_coalesces);
 	tcase_add_test(tc, test_level_not_accepted);
+	tcase_add_test(tc, test_resync_delivers_pending_level);
 	tcase_add_test(tc, test_eoi_redelivers_line_high);
 	tcase_add_test(tc, test_eoi_line_low);
 	tcase_add_test(tc, test_eoi_other_vector);

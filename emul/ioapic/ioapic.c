@@ -506,6 +506,16 @@ ioapic_announce_routes(struct ioapic *s)
 }
 
 void
+ioapic_resync(struct ioapic *s)
+{
+	unsigned	pin;
+
+	/* 3.3.1 applied to every pin: a pending level line is delivered now. */
+	for (pin = 0; pin < s->pins; pin++)
+		ioapic_evaluate_pin(s, pin, IOAPIC_CAUSE_LINE);
+}
+
+void
 ioapic_reset(struct ioapic *s)
 {
 	struct ioapic_pin_state	*p;

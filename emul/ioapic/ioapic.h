@@ -124,6 +124,13 @@ void ioapic_eoi(struct ioapic *, uint8_t vector);
 void ioapic_timer(struct ioapic *, unsigned pin);
 /* Call ops->route for every pin (after a load, or when a VMM reconnects). */
 void ioapic_announce_routes(struct ioapic *);
+/*
+ * Delivers what is pending: every unmasked, asserted level line with Remote
+ * IRR clear (after a load, or when a client returns: a delivery made while
+ * nobody could take it was refused and left Remote IRR clear). Edges that
+ * came and went meanwhile are not latched, as on the 82093AA.
+ */
+void ioapic_resync(struct ioapic *);
 
 void ioapic_get_state(const struct ioapic *, struct ioapic_state *);
 /* Validates first; -EINVAL (nothing changed) if s does not fit this IOAPIC. */
