@@ -1,0 +1,14 @@
+# Benchmarks: programs that print figures next to the direct KVM calls; never
+# run as tests (`make bench` runs them).
+if HOST_X86_64
+noinst_PROGRAMS += tests/bench/bench_inject
+tests_bench_bench_inject_SOURCES = tests/bench/bench_inject.c
+tests_bench_bench_inject_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
+tests_bench_bench_inject_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_bench_bench_inject_LDADD = tests/vmm/libtestvm.la daemon/libirqchip-embedded.la \
+	proto/libirqchip.la $(JSONC_LIBS) -lpthread
+
+bench: tests/bench/bench_inject daemon/irqchipd
+	tests/bench/bench_inject --daemon daemon/irqchipd
+.PHONY: bench
+endif
