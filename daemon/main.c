@@ -321,6 +321,7 @@ main(int argc, char **argv)
 	struct server *srv;
 	char *cause = NULL;
 	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
+	sigset_t held, unheld;
 
 	/* Bad flags get one line of ours, not getopt's and then ours. */
 	opterr = 0;
@@ -409,6 +410,15 @@ main(int argc, char **argv)
 	}
 	event_set_log_callback(libevent_log);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Once the socket exists a supervisor may stop us: hold SIGTERM, SIGINT
+	 * and SIGHUP until the loop handles them, so that the default action
+	 * cannot kill us in between and leave the socket file behind.
+	 */
+	sigemptyset(&held);
+	for (int i = 0; i < 3; i++)
+		sigaddset(&held, signals[i]);
+	sigprocmask(SIG_BLOCK, &held, &unheld);
 
 	if (socket_path != NULL) {
 		lfd = create_socket(socket_path, mode, &cause);
@@ -442,6 +452,7 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(base, signals[i], signal_cb, base);
 		event_add(sigs[i], NULL);
 	}
+	sigprocmask(SIG_SETMASK, &unheld, NULL);
 	log_info("irqchipd %s listening on %s", PACKAGE_VERSION,
 	    socket_path != NULL ? socket_path : "an inherited socket");
 

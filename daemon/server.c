@@ -226,7 +226,7 @@ refuse(int fd, enum error_class c, const char *desc)
 }
 
 static void
-send_reply(struct server *srv, struct reply *r, json_object *id)
+send_reply(struct server *srv, struct reply *r, bool has_id, json_object *id)
 {
 	json_object *msg = json_object_new_object();
 
@@ -244,7 +244,8 @@ send_reply(struct server *srv, struct reply *r, json_object *id)
 		json_object_object_add(msg, "return", json_object_get(r->ret));
 		srv->stats.replies++;
 	}
-	if (id != NULL)
+	/* An id is echoed whatever it is, null included (json-c's NULL). */
+	if (has_id)
 		json_object_object_add(msg, "id", json_object_get(id));
 	if (srv->client != NULL)
 		(void)client_send(srv->client, msg);
@@ -280,6 +281,7 @@ handle_message(struct server *srv, const char *buf, size_t len, int *fds, unsign
 	bool used[WIRE_MAX_FDS] = { false };
 	char *why = NULL;
 	char esc[96];
+	bool has_id = false;
 	size_t i;
 
 	srv->stats.messages++;
@@ -295,7 +297,7 @@ handle_message(struct server *srv, const char *buf, size_t len, int *fds, unsign
 		    json_type_to_name(json_object_get_type(msg)));
 		goto out;
 	}
-	json_object_object_get_ex(msg, "id", &id);
+	has_id = json_object_object_get_ex(msg, "id", &id);
 	json_object_object_foreach(msg, key, val) {
 		(void)val;
 		if (strcmp(key, "execute") != 0 && strcmp(key, "arguments") != 0 &&
@@ -359,7 +361,7 @@ handle_message(struct server *srv, const char *buf, size_t len, int *fds, unsign
 	}
 out:
 	if (srv->client != NULL)
-		send_reply(srv, &r, id);
+		send_reply(srv, &r, has_id, id);
 	wire_close_fds(fds, nfds);
 	request_free(&req);
 	json_object_put(r.ret);
@@ -399,7 +401,7 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 		else
 			reply_error(&r, ERR_PROTOCOL, "more than %d fds in one message; all "
 			    "were closed", WIRE_MAX_FDS);
-		send_reply(srv, &r, NULL);
+		send_reply(srv, &r, false, NULL);
 		json_object_put(r.ret);
 		free(r.err_desc);
 		return;
@@ -424,6 +426,7 @@ static void
 client_free(struct client *c, const char *why)
 {
 	struct server *srv = c->srv;
+	bool negotiated = c->negotiated;
 	struct notifier *n;
 	struct irqfd *f;
 
@@ -442,8 +445,15 @@ client_free(struct client *c, const char *why)
 	free(c->buf);
 	free(c);
 	srv->client = NULL;
-	if (srv->opts.exit_on_disconnect && srv->opts.on_exit != NULL)
+	/*
+	 * Only the end of a session ends the daemon: a connect-and-close that
+	 * never negotiated (another daemon probing whether the socket is in
+	 * use, a refused greeting) must not.
+	 */
+	if (negotiated && srv->opts.exit_on_disconnect && srv->opts.on_exit != NULL) {
+		srv->exiting = true;
 		srv->opts.on_exit(srv->opts.on_exit_arg);
+	}
 }
 
 /*
@@ -537,7 +547,7 @@ listen_cb(evutil_socket_t lfd, short what, void *arg)
 	if (srv->client != NULL) {
 		client_reap_departed(srv);
 		/* With --exit-on-disconnect that was the end: the loop is stopping. */
-		if (srv->client == NULL && srv->opts.exit_on_disconnect) {
+		if (srv->client == NULL && srv->exiting) {
 			refuse(fd, ERR_BUSY, "irqchipd is exiting: its client left "
 			    "(--exit-on-disconnect)");
 			return;

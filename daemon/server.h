@@ -118,6 +118,7 @@ struct server {
 	int kvm_vm_fd;			/* embedded mode's kvm backend, or -1 */
 	struct counters stats;
 	struct timespec started;
+	bool exiting;			/* --exit-on-disconnect has fired */
 };
 
 /* An event loop for a server: event_base_new() with precise timers. */

@@ -125,6 +125,51 @@ wire_recv(int sock, char *buf, size_t size, size_t *len, int *fds, unsigned *nfd
 	return 0;
 }
 
+/*
+ * Where buf stops being well-formed UTF-8 (RFC 3629, Unicode table 3-7: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or len. json-c's own
+ * check only looks at the shape of each sequence.
+ */
+static size_t
+utf8_invalid_at(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	unsigned char lo, hi;
+
+	while (i < len) {
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		} else if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			if (s[i] == 0xe0)
+				lo = 0xa0;
+			else if (s[i] == 0xed)
+				hi = 0x9f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			if (s[i] == 0xf0)
+				lo = 0x90;
+			else if (s[i] == 0xf4)
+				hi = 0x8f;
+		} else {
+			return i;
+		}
+		if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (k = 2; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+		}
+		i += n + 1;
+	}
+	return len;
+}
+
 json_object *
 wire_parse(const char *buf, size_t len, char **cause)
 {
@@ -138,8 +183,18 @@ wire_parse(const char *buf, size_t len, char **cause)
 		*cause = strdup("message too long");
 		return NULL;
 	}
+	if (len == 0) {
+		*cause = strdup("invalid JSON: the message is empty");
+		return NULL;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		*cause = strdup("message contains a NUL byte");
+		return NULL;
+	}
+	used = utf8_invalid_at((const unsigned char *)buf, len);
+	if (used != len) {
+		if (asprintf(cause, "invalid JSON at byte %zu: invalid utf-8 string", used) < 0)
+			*cause = NULL;
 		return NULL;
 	}
 	tok = json_tokener_new_ex(WIRE_MAX_DEPTH);
@@ -152,11 +207,20 @@ wire_parse(const char *buf, size_t len, char **cause)
 	jerr = json_tokener_get_error(tok);
 	used = json_tokener_get_parse_end(tok);
 	if (jerr == json_tokener_continue) {
-		/* The whole packet is one message: a value cut short is an error. */
-		json_object_put(obj);
-		obj = NULL;
-		if (asprintf(cause, "invalid JSON: message ends inside a value") < 0)
-			*cause = NULL;
+		/*
+		 * The whole packet is one message. A scalar (42, true) ends only
+		 * where the input does: the NUL tells json-c so. Anything else
+		 * still open is a value cut short.
+		 */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		used = len;
+		if (jerr != json_tokener_success) {
+			json_object_put(obj);
+			obj = NULL;
+			if (asprintf(cause, "invalid JSON: message ends inside a value") < 0)
+				*cause = NULL;
+		}
 	} else if (jerr != json_tokener_success) {
 		if (jerr == json_tokener_error_depth) {
 			if (asprintf(cause, "invalid JSON: nesting deeper than %d levels",
@@ -177,6 +241,9 @@ wire_parse(const char *buf, size_t len, char **cause)
 		}
 	}
 	json_tokener_free(tok);
+	/* json-c parses null as a NULL object: a success that must still say what it was. */
+	if (obj == NULL && jerr == json_tokener_success && used == len)
+		*cause = strdup("a message must be a JSON object, not null");
 	return obj;
 }
 
@@ -191,12 +258,30 @@ wire_u64(uint64_t v)
 	return json_object_new_string(buf);
 }
 
+/* Value of a hex or decimal digit in base, or -1. */
+static int
+digit_value(char c, unsigned base)
+{
+	int v;
+
+	if (c >= '0' && c <= '9')
+		v = c - '0';
+	else if (base == 16 && c >= 'a' && c <= 'f')
+		v = c - 'a' + 10;
+	else if (base == 16 && c >= 'A' && c <= 'F')
+		v = c - 'A' + 10;
+	else
+		return -1;
+	return v;
+}
+
 int
 wire_get_u64(json_object *o, uint64_t *out)
 {
 	const char *s;
-	char *end;
-	unsigned long long v;
+	unsigned base = 10;
+	uint64_t v = 0;
+	int d;
 
 	if (json_object_is_type(o, json_type_int)) {
 		/* json-c keeps integers above INT64_MAX as uint64. */
@@ -207,18 +292,21 @@ wire_get_u64(json_object *o, uint64_t *out)
 	}
 	if (!json_object_is_type(o, json_type_string))
 		return -EINVAL;
+	/* Strictly "0x" hex digits or decimal digits: no sign, space or second prefix. */
 	s = json_object_get_string(o);
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
 		return -EINVAL;
-	errno = 0;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		v = strtoull(s + 2, &end, 16);
-	else
-		v = strtoull(s, &end, 10);
-	if (end == s || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && end == s + 2))
-		return -EINVAL;
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if ((d = digit_value(*s, base)) < 0)
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			return -EINVAL;
+		v = v * base + (uint64_t)d;
+	}
 	*out = v;
 	return 0;
 }

@@ -1,11 +1,13 @@
 /* Shared helpers for the Check suites (testlib.h). */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +68,8 @@ test_daemon_start(struct test_daemon *d, const char *const *extra)
 		for (i = 0; extra != NULL && extra[i] != NULL && argc < 31; i++)
 			argv[argc++] = strdup(extra[i]);
 		argv[argc] = NULL;
+		/* A test that fails ends its process: take the daemon with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* Only stdio crosses over: the daemon must not inherit test fds. */
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
@@ -241,6 +245,90 @@ test_raw(struct irqchip_client *c, const void *buf, size_t len, const int *fds, 
 	rc = irqchip_client_recv_reply(c, 5000, &msg);
 	ck_assert_msg(rc == 0, "no reply: %s", strerror(-rc));
 	return msg;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+test_run(const char *const *argv, char **out, char **err)
+{
+	int po[2], pe[2], status, fd;
+	struct { char *buf; size_t len; } cap[2] = { { NULL, 0 }, { NULL, 0 } };
+	struct pollfd p[2];
+	int64_t deadline = mono_ms() + 10000;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open("/dev/null", O_RDONLY);
+		dup2(fd, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		for (fd = 3; fd < 1024; fd++)
+			close(fd);
+		/* execv's prototype predates const; it does not write argv. */
+		{
+			char *const *av;
+
+			memcpy(&av, &argv, sizeof av);
+			execv(argv[0], av);
+		}
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		int left = (int)(deadline - mono_ms());
+
+		if (left <= 0 || poll(p, 2, left) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			ck_abort_msg("%s did not finish within 10 s", argv[0]);
+		}
+		for (int i = 0; i < 2; i++) {
+			char chunk[4096];
+			ssize_t n;
+
+			if (p[i].fd < 0 || p[i].revents == 0)
+				continue;
+			n = read(p[i].fd, chunk, sizeof chunk);
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				continue;
+			}
+			cap[i].buf = realloc(cap[i].buf, cap[i].len + (size_t)n + 1);
+			ck_assert_ptr_nonnull(cap[i].buf);
+			memcpy(cap[i].buf + cap[i].len, chunk, (size_t)n);
+			cap[i].len += (size_t)n;
+			cap[i].buf[cap[i].len] = '\0';
+		}
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	for (int i = 0; i < 2; i++) {
+		char **dst = i == 0 ? out : err;
+
+		if (cap[i].buf == NULL)
+			cap[i].buf = strdup("");
+		if (dst != NULL)
+			*dst = cap[i].buf;
+		else
+			free(cap[i].buf);
+	}
+	return exit_code(status);
 }
 
 unsigned

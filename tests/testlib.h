@@ -52,6 +52,14 @@ char *test_call_err(struct irqchip_client *, const char *command, const char *ar
 json_object *test_raw(struct irqchip_client *, const void *buf, size_t len, const int *fds,
     unsigned nfds);
 
+/*
+ * Runs argv (argv[0] a path) to completion, stdin from /dev/null, no test fds
+ * inherited; returns its exit status (128 + signal). *out and *err (either may
+ * be NULL) receive what it wrote to stdout and stderr (malloc'ed). Aborts the
+ * test if it runs longer than 10 s.
+ */
+int test_run(const char *const *argv, char **out, char **err);
+
 /* Open fds of this process (/proc/self/fd). */
 unsigned test_count_fds(void);
 /* A JSON path lookup: "a.b.2.c" (array indexes as numbers); asserts it exists. */
