@@ -31,23 +31,6 @@ struct irqchip_client {
 	char *buf;
 };
 
-static int
-set_cause(char **cause, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-set_cause(char **cause, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int64_t
 now_ms(void)
 {
@@ -78,20 +61,20 @@ recv_message(struct irqchip_client *c, int timeout_ms, json_object **out, char *
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0)
-			return set_cause(cause, -errno, "poll: %s", strerror(errno));
+			return wire_set_cause(cause, -errno, "poll: %s", strerror(errno));
 		if (rc == 0)
-			return set_cause(cause, -ETIMEDOUT, "no message from irqchipd in %d ms",
+			return wire_set_cause(cause, -ETIMEDOUT, "no message from irqchipd in %d ms",
 			    timeout_ms);
 		rc = wire_recv(c->sock, c->buf, WIRE_MAX_MESSAGE, &len, fds, &nfds, 0);
 		if (rc < 0)
-			return set_cause(cause, rc, "receiving from irqchipd: %s", strerror(-rc));
+			return wire_set_cause(cause, rc, "receiving from irqchipd: %s", strerror(-rc));
 		/* The daemon never sends fds; drop any rather than leak them. */
 		wire_close_fds(fds, nfds);
 		if (len == 0)
-			return set_cause(cause, -ECONNRESET, "irqchipd closed the connection");
+			return wire_set_cause(cause, -ECONNRESET, "irqchipd closed the connection");
 		msg = wire_parse(c->buf, len, &why);
 		if (msg == NULL) {
-			rc = set_cause(cause, -EPROTO, "irqchipd sent %s",
+			rc = wire_set_cause(cause, -EPROTO, "irqchipd sent %s",
 			    why != NULL ? why : "invalid JSON");
 			free(why);
 			return rc;
@@ -115,7 +98,7 @@ irqchip_client_open_fd(int fd, struct irqchip_client **out, char **cause)
 	if (c == NULL || c->buf == NULL) {
 		free(c);
 		close(fd);
-		return set_cause(cause, -ENOMEM, "out of memory");
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
 	}
 	c->sock = fd;
 	c->next_id = 1;
@@ -136,7 +119,7 @@ irqchip_client_open_fd(int fd, struct irqchip_client **out, char **cause)
 		if (json_object_object_get_ex(msg, "error", &e) &&
 		    json_object_object_get_ex(e, "desc", &d))
 			desc = json_object_get_string(d);
-		rc = set_cause(cause, -ECONNREFUSED, "irqchipd refused the connection: %s", desc);
+		rc = wire_set_cause(cause, -ECONNREFUSED, "irqchipd refused the connection: %s", desc);
 		json_object_put(msg);
 		irqchip_client_close(c);
 		return rc;
@@ -155,17 +138,17 @@ irqchip_client_connect(const char *path, struct irqchip_client **out, char **cau
 
 	*out = NULL;
 	if (strlen(path) >= sizeof sun.sun_path)
-		return set_cause(cause, -ENAMETOOLONG, "socket path longer than %zu bytes: %s",
+		return wire_set_cause(cause, -ENAMETOOLONG, "socket path longer than %zu bytes: %s",
 		    sizeof sun.sun_path - 1, path);
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return set_cause(cause, -errno, "socket: %s", strerror(errno));
+		return wire_set_cause(cause, -errno, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
 		int err = errno;
 
 		close(fd);
-		return set_cause(cause, -err, "connect %s: %s", path, strerror(err));
+		return wire_set_cause(cause, -err, "connect %s: %s", path, strerror(err));
 	}
 	return irqchip_client_open_fd(fd, out, cause);
 }
@@ -272,7 +255,7 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 	if (err != NULL)
 		*err = NULL;
 	if (nfds > WIRE_MAX_FDS)
-		return set_cause(cause, -E2BIG, "at most %d fds per message", WIRE_MAX_FDS);
+		return wire_set_cause(cause, -E2BIG, "at most %d fds per message", WIRE_MAX_FDS);
 
 	req = json_object_new_object();
 	json_object_object_add(req, "execute", json_object_new_string(command));
@@ -286,7 +269,7 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 	json_object_put(req);
 	if (rc < 0) {
 		pthread_mutex_unlock(&c->lock);
-		return set_cause(cause, rc, "sending %s: %s", command, strerror(-rc));
+		return wire_set_cause(cause, rc, "sending %s: %s", command, strerror(-rc));
 	}
 	/* Replies come in request order; skip anything that is not ours. */
 	for (;;) {
@@ -312,13 +295,13 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 
 		json_object_object_get_ex(val, "class", &cls);
 		json_object_object_get_ex(val, "desc", &desc);
-		rc = set_cause(cause, -EREMOTEIO, "%s: %s",
+		rc = wire_set_cause(cause, -EREMOTEIO, "%s: %s",
 		    cls != NULL ? json_object_get_string(cls) : "?",
 		    desc != NULL ? json_object_get_string(desc) : "?");
 		if (err != NULL)
 			*err = json_object_get(val);
 	} else {
-		rc = set_cause(cause, -EPROTO, "irqchipd sent a reply with neither return nor error");
+		rc = wire_set_cause(cause, -EPROTO, "irqchipd sent a reply with neither return nor error");
 	}
 	json_object_put(reply);
 	return rc;

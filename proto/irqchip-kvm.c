@@ -24,6 +24,7 @@
 #include <linux/kvm.h>
 
 #include "irqchip.h"
+#include "wire.h"
 #include "irqchip-kvm.h"
 
 /* uapi: GSIs must be below KVM_MAX_IRQ_ROUTES (4096) (SPECS.md 1.4, unverified). */
@@ -87,23 +88,6 @@ struct effect {
 	int level;
 };
 
-static int set_cause(char **cause, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-set_cause(char **cause, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* Prefixes an existing *cause with context, keeping rc. */
 static int
 wrap_cause(char **cause, int rc, const char *what)
@@ -114,7 +98,7 @@ wrap_cause(char **cause, int rc, const char *what)
 		return rc;
 	inner = *cause;
 	*cause = NULL;
-	set_cause(cause, rc, "%s: %s", what, inner != NULL ? inner : strerror(-rc));
+	wire_set_cause(cause, rc, "%s: %s", what, inner != NULL ? inner : strerror(-rc));
 	free(inner);
 	return rc;
 }
@@ -152,7 +136,7 @@ commit(struct irqchip_kvm *kvm, char **cause)
 	table =
 	    calloc(1, sizeof *table + (size_t)kvm->nroutes * sizeof table->entries[0]);
 	if (table == NULL)
-		return set_cause(cause, -ENOMEM, "out of memory");
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
 	for (gsi = 0; gsi < KVM_ROUTES_MAX && n < kvm->nroutes; gsi++) {
 		if (kvm->routes[gsi].owner == OWNER_NONE)
 			continue;
@@ -167,7 +151,7 @@ commit(struct irqchip_kvm *kvm, char **cause)
 	}
 	table->nr = n;
 	if (ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, table) < 0)
-		rc = set_cause(cause, -errno, "KVM_SET_GSI_ROUTING (%u entries): %s", n,
+		rc = wire_set_cause(cause, -errno, "KVM_SET_GSI_ROUTING (%u entries): %s", n,
 		    strerror(errno));
 	else {
 		kvm->dirty = 0;
@@ -238,15 +222,15 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 
 	*out = NULL;
 	if (reserved_routes > KVM_ROUTES_MAX)
-		return set_cause(cause, -EINVAL, "reserved_routes %u is above %u",
+		return wire_set_cause(cause, -EINVAL, "reserved_routes %u is above %u",
 		    reserved_routes, KVM_ROUTES_MAX);
 	for (i = 0; i < sizeof caps / sizeof caps[0]; i++) {
 		rc = ioctl(vm_fd, KVM_CHECK_EXTENSION, caps[i].cap);
 		if (rc < 0)
-			return set_cause(cause, -errno, "KVM_CHECK_EXTENSION(%s): %s",
+			return wire_set_cause(cause, -errno, "KVM_CHECK_EXTENSION(%s): %s",
 			    caps[i].name, strerror(errno));
 		if (rc == 0)
-			return set_cause(
+			return wire_set_cause(
 			    cause, -ENOTSUP, "this KVM lacks %s", caps[i].name);
 	}
 
@@ -258,29 +242,29 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 	memset(&chip, 0, sizeof chip);
 	chip.chip_id = KVM_IRQCHIP_IOAPIC;
 	if (ioctl(vm_fd, KVM_GET_IRQCHIP, &chip) == 0)
-		return set_cause(cause, -EINVAL,
+		return wire_set_cause(cause, -EINVAL,
 		    "the VM has a full in-kernel irqchip "
 		    "(KVM_CREATE_IRQCHIP): irqchipd needs KVM_CAP_SPLIT_IRQCHIP instead");
 	if (errno != ENXIO)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -errno, "KVM_GET_IRQCHIP probe: %s", strerror(errno));
 	memset(&line, 0, sizeof line);
 	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0) {
 		if (errno == ENXIO)
-			return set_cause(cause, -ENXIO,
+			return wire_set_cause(cause, -ENXIO,
 			    "the VM has no irqchip: enable "
 			    "KVM_CAP_SPLIT_IRQCHIP before creating vCPUs");
-		return set_cause(
+		return wire_set_cause(
 		    cause, -errno, "KVM_IRQ_LINE probe: %s", strerror(errno));
 	}
 
 	kvm = calloc(1, sizeof *kvm);
 	if (kvm == NULL)
-		return set_cause(cause, -ENOMEM, "out of memory");
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
 	kvm->routes = calloc(KVM_ROUTES_MAX, sizeof *kvm->routes);
 	if (kvm->routes == NULL) {
 		free(kvm);
-		return set_cause(cause, -ENOMEM, "out of memory");
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
 	}
 	/* Recursive: a batch (batch_begin) holds it around the calls that take it again.
 	 */
@@ -324,7 +308,7 @@ irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cau
 	if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
 		rc2 = -errno;
 		if (rc == 0)
-			rc = set_cause(cause, rc2, "KVM_IRQFD deassign (GSI %u): %s",
+			rc = wire_set_cause(cause, rc2, "KVM_IRQFD deassign (GSI %u): %s",
 			    f->gsi, strerror(-rc2));
 	}
 	close(f->fd);
@@ -408,12 +392,12 @@ irqchip_kvm_set_route(struct irqchip_kvm *kvm, unsigned gsi, uint64_t address,
 	int rc;
 
 	if (gsi >= KVM_ROUTES_MAX)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -EINVAL, "GSI %u is above %u", gsi, KVM_ROUTES_MAX - 1);
 	pthread_mutex_lock(&kvm->lock);
 	if (kvm->routes[gsi].owner == OWNER_DAEMON) {
 		pthread_mutex_unlock(&kvm->lock);
-		return set_cause(cause, -EEXIST, "GSI %u is routed by irqchipd", gsi);
+		return wire_set_cause(cause, -EEXIST, "GSI %u is routed by irqchipd", gsi);
 	}
 	route_store(kvm, gsi, OWNER_VMM, address, data, valid_devid, devid);
 	rc = commit(kvm, cause);
@@ -427,12 +411,12 @@ irqchip_kvm_del_route(struct irqchip_kvm *kvm, unsigned gsi, char **cause)
 	int rc;
 
 	if (gsi >= KVM_ROUTES_MAX)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -EINVAL, "GSI %u is above %u", gsi, KVM_ROUTES_MAX - 1);
 	pthread_mutex_lock(&kvm->lock);
 	if (kvm->routes[gsi].owner != OWNER_VMM) {
 		pthread_mutex_unlock(&kvm->lock);
-		return set_cause(cause, -ENOENT, "GSI %u has no route of the VMM's", gsi);
+		return wire_set_cause(cause, -ENOENT, "GSI %u has no route of the VMM's", gsi);
 	}
 	route_clear(kvm, gsi);
 	rc = commit(kvm, cause);
@@ -461,33 +445,33 @@ irqchip_kvm_bind_irqfds(
 	int fd, rc = 0;
 
 	if (first_gsi >= KVM_ROUTES_MAX || count > KVM_ROUTES_MAX - first_gsi)
-		return set_cause(cause, -EINVAL, "GSIs %u..%u reach beyond %u", first_gsi,
+		return wire_set_cause(cause, -EINVAL, "GSIs %u..%u reach beyond %u", first_gsi,
 		    first_gsi + count - 1, KVM_ROUTES_MAX - 1);
 	if (kvm->client == NULL)
-		return set_cause(cause, -ENOTCONN, "no irqchipd client attached");
+		return wire_set_cause(cause, -ENOTCONN, "no irqchipd client attached");
 	pthread_mutex_lock(&kvm->lock);
 	for (gsi = first_gsi; gsi < first_gsi + count; gsi++) {
 		if (irqfd_find(kvm, gsi) >= 0) {
 			rc =
-			    set_cause(cause, -EEXIST, "GSI %u already has an irqfd", gsi);
+			    wire_set_cause(cause, -EEXIST, "GSI %u already has an irqfd", gsi);
 			break;
 		}
 		grown = realloc(kvm->irqfds, (kvm->nirqfds + 1) * sizeof *grown);
 		if (grown == NULL) {
-			rc = set_cause(cause, -ENOMEM, "out of memory");
+			rc = wire_set_cause(cause, -ENOMEM, "out of memory");
 			break;
 		}
 		kvm->irqfds = grown;
 		fd = eventfd(0, EFD_CLOEXEC);
 		if (fd < 0) {
-			rc = set_cause(cause, -errno, "eventfd: %s", strerror(errno));
+			rc = wire_set_cause(cause, -errno, "eventfd: %s", strerror(errno));
 			break;
 		}
 		memset(&req, 0, sizeof req);
 		req.fd = (uint32_t)fd;
 		req.gsi = gsi;
 		if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
-			rc = set_cause(cause, -errno, "KVM_IRQFD (GSI %u): %s", gsi,
+			rc = wire_set_cause(cause, -errno, "KVM_IRQFD (GSI %u): %s", gsi,
 			    strerror(errno));
 			close(fd);
 			break;
@@ -546,9 +530,9 @@ get_uint(
 	json_object *v;
 
 	if (!json_object_object_get_ex(o, key, &v))
-		return set_cause(cause, -EPROTO, "effect %d lacks \"%s\"", i, key);
+		return wire_set_cause(cause, -EPROTO, "effect %d lacks \"%s\"", i, key);
 	if (irqchip_json_u64(v, out) < 0 || *out > max)
-		return set_cause(cause, -EPROTO,
+		return wire_set_cause(cause, -EPROTO,
 		    "effect %d: \"%s\" is not an integer "
 		    "from 0 to %llu",
 		    i, key, (unsigned long long)max);
@@ -569,7 +553,7 @@ check_keys(
 			if (strcmp(key, allowed[k]) == 0)
 				break;
 		if (allowed[k] == NULL)
-			return set_cause(cause, -EPROTO,
+			return wire_set_cause(cause, -EPROTO,
 			    "effect %d (%s) has an unknown "
 			    "member \"%s\"",
 			    i, kind, key);
@@ -591,7 +575,7 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 
 	if (!json_object_is_type(item, json_type_object) ||
 	    json_object_object_length(item) != 1)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -EPROTO, "effect %d is not an object with one member", i);
 	json_object_object_foreach(item, key, val)
 	{
@@ -599,7 +583,7 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 		body = val;
 	}
 	if (!json_object_is_type(body, json_type_object))
-		return set_cause(
+		return wire_set_cause(
 		    cause, -EPROTO, "effect %d (%s) is not an object", i, kind);
 	memset(e, 0, sizeof *e);
 	if (strcmp(kind, "route") == 0 || strcmp(kind, "signal-msi") == 0) {
@@ -651,7 +635,7 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 		for (k = 0; kind[k] != '\0' && k < sizeof esc - 1; k++)
 			esc[k] = (kind[k] >= 0x20 && kind[k] < 0x7f) ? kind[k] : '?';
 		esc[k] = '\0';
-		return set_cause(
+		return wire_set_cause(
 		    cause, -EPROTO, "effect %d has an unknown kind \"%s\"", i, esc);
 	}
 	return 0;
@@ -684,7 +668,7 @@ do_signal_msi(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
 		return 0;
 	}
 	if (rc < 0)
-		return set_cause(cause, -errno,
+		return wire_set_cause(cause, -errno,
 		    "KVM_SIGNAL_MSI (address 0x%llx data 0x%x): %s",
 		    (unsigned long long)address, e->data, strerror(errno));
 	return 0;
@@ -727,7 +711,7 @@ apply_locked(
 			line.level = (uint32_t)e->level;
 			kvm->stats.irq_line++;
 			if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &line) < 0)
-				return set_cause(cause, -errno,
+				return wire_set_cause(cause, -errno,
 				    "KVM_IRQ_LINE (GSI %u level %d): "
 				    "%s",
 				    e->gsi, e->level, strerror(errno));
@@ -748,19 +732,19 @@ apply(struct irqchip_kvm *kvm, json_object *list, char **cause)
 	if (list == NULL)
 		return 0;
 	if (!json_object_is_type(list, json_type_array))
-		return set_cause(cause, -EPROTO, "\"effects\" is not an array");
+		return wire_set_cause(cause, -EPROTO, "\"effects\" is not an array");
 	n = json_object_array_length(list);
 	if (n == 0)
 		return 0;
 	effects = calloc(n, sizeof *effects);
 	if (effects == NULL)
-		return set_cause(cause, -ENOMEM, "out of memory");
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		rc = parse_effect(
 		    json_object_array_get_idx(list, i), (int)i, &effects[i], cause);
 		if (rc == 0 && effects[i].kind == EFFECT_ROUTE &&
 		    kvm->routes[effects[i].gsi].owner == OWNER_VMM)
-			rc = set_cause(cause, -EPROTO,
+			rc = wire_set_cause(cause, -EPROTO,
 			    "effect %zu: irqchipd routes GSI %u, which "
 			    "the VMM routes itself",
 			    i, effects[i].gsi);
@@ -797,7 +781,7 @@ irqchip_kvm_call(struct irqchip_kvm *kvm, const char *command, json_object *args
 		pthread_cond_wait(&kvm->attached, &kvm->lock);
 	if (kvm->client == NULL) {
 		pthread_mutex_unlock(&kvm->lock);
-		return set_cause(
+		return wire_set_cause(
 		    cause, -ENOTCONN, "%s: no irqchipd client attached", command);
 	}
 	/*
@@ -849,7 +833,7 @@ irqchip_kvm_mmio(struct irqchip_kvm *kvm, const char *chip_id, uint64_t offset,
 	if (rc == 0 && !is_write) {
 		if (!json_object_object_get_ex(ret, "value", &v) ||
 		    irqchip_json_u64(v, value) < 0)
-			rc = set_cause(
+			rc = wire_set_cause(
 			    cause, -EPROTO, "mmio-read reply has no valid \"value\"");
 	}
 	json_object_put(ret);
@@ -924,7 +908,7 @@ irqchip_kvm_handle_event(struct irqchip_kvm *kvm, json_object *event, char **cau
 
 	if (!json_object_object_get_ex(event, "event", &name) ||
 	    !json_object_object_get_ex(event, "data", &data))
-		return set_cause(cause, -EPROTO, "not an event");
+		return wire_set_cause(cause, -EPROTO, "not an event");
 	pthread_mutex_lock(&kvm->lock);
 	if (json_object_object_get_ex(data, "effects", &effects))
 		rc = apply(kvm, effects, cause);
@@ -935,7 +919,7 @@ irqchip_kvm_handle_event(struct irqchip_kvm *kvm, json_object *event, char **cau
 		e.kind = EFFECT_SIGNAL_MSI;
 		if (irqchip_json_u64(a, &e.address) < 0 || irqchip_json_u64(d, &u) < 0 ||
 		    u > UINT32_MAX)
-			rc = set_cause(
+			rc = wire_set_cause(
 			    cause, -EPROTO, "interrupt event with a bad address or data");
 		else {
 			e.data = (uint32_t)u;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,20 @@ wire_send_json(int sock, json_object *obj, const int *fds, unsigned nfds)
 	if (len > WIRE_MAX_MESSAGE)
 		return -EMSGSIZE;
 	return wire_send(sock, s, len, fds, nfds);
+}
+
+int
+wire_set_cause(char **cause, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) < 0)
+			*cause = NULL;
+		va_end(ap);
+	}
+	return rc;
 }
 
 void

@@ -41,4 +41,11 @@ int wire_get_u64(json_object *, uint64_t *);
 
 void wire_close_fds(int *fds, unsigned nfds);
 
+/*
+ * The library-side reason convention: *cause (when cause is not NULL) gets a
+ * malloc'ed sentence; returns rc, so that `return wire_set_cause(...)` reads.
+ */
+int wire_set_cause(char **cause, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

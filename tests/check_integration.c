@@ -1958,11 +1958,5 @@ integration_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(integration_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_main(integration_suite());
 }

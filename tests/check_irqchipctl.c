@@ -510,12 +510,5 @@ irqchipctl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(irqchipctl_suite());
-	int failed;
-
-	signal(SIGPIPE, SIG_IGN);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return test_main(irqchipctl_suite());
 }

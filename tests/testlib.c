@@ -331,6 +331,19 @@ test_run(const char *const *argv, char **out, char **err)
 	return exit_code(status);
 }
 
+int
+test_main(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 unsigned
 test_count_fds(void)
 {

@@ -60,6 +60,12 @@ json_object *test_raw(struct irqchip_client *, const void *buf, size_t len, cons
  */
 int test_run(const char *const *argv, char **out, char **err);
 
+/*
+ * main() of a suite: runs it (CK_ENV picks the verbosity) with SIGPIPE
+ * ignored, so a dead daemon fails a test instead of killing the runner.
+ */
+int test_main(Suite *);
+
 /* Open fds of this process (/proc/self/fd). */
 unsigned test_count_fds(void);
 /* A JSON path lookup: "a.b.2.c" (array indexes as numbers); asserts it exists. */

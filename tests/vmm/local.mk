@@ -35,7 +35,7 @@ tests_vmm_libtestvm_la_SOURCES = tests/vmm/testvm.c tests/vmm/testvm.h \
 	tests/vmm/testvm-abi.h
 nodist_tests_vmm_libtestvm_la_SOURCES = tests/vmm/guest-image.S
 tests_vmm_libtestvm_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tests_vmm_libtestvm_la_LIBADD = proto/libirqchip.la $(JSONC_LIBS) -lpthread
+tests_vmm_libtestvm_la_LIBADD = proto/libwire.la proto/libirqchip.la $(JSONC_LIBS) -lpthread
 
 noinst_PROGRAMS += tests/vmm/irqchip-testvm
 tests_vmm_irqchip_testvm_SOURCES = tests/vmm/irqchip-testvm.c

@@ -28,6 +28,7 @@
 #include <linux/kvm.h>
 
 #include "testvm.h"
+#include "wire.h"
 
 #define CONSOLE_MAX 65536
 #define MULTIBOOT_MAGIC 0x1badb002
@@ -95,23 +96,6 @@ struct testvm {
 };
 
 extern const uint8_t testvm_guest_image[], testvm_guest_image_end[];
-
-static int set_cause(char **cause, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-set_cause(char **cause, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause != NULL) {
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) < 0)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return rc;
-}
 
 int64_t
 testvm_now_ms(void)
@@ -526,17 +510,17 @@ load_multiboot(
 		}
 	}
 	if (hdr == NULL)
-		return set_cause(cause, -ENOEXEC,
+		return wire_set_cause(cause, -ENOEXEC,
 		    "%s: no multiboot header in the first %d bytes", name,
 		    MULTIBOOT_SEARCH);
 	if (hdr[1] & (1u << 16))
-		return set_cause(
+		return wire_set_cause(
 		    cause, -ENOTSUP, "%s: a.out kludge (flag 16) is not supported", name);
 	if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_machine != EM_386)
-		return set_cause(cause, -ENOEXEC, "%s: not a 32-bit x86 ELF file", name);
+		return wire_set_cause(cause, -ENOEXEC, "%s: not a 32-bit x86 ELF file", name);
 	if (eh->e_phoff > size || eh->e_phnum > (size - eh->e_phoff) / sizeof *ph)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -ENOEXEC, "%s: program headers out of the file", name);
 	ph = (const void *)(img + eh->e_phoff);
 	for (i = 0; i < eh->e_phnum; i++, ph++) {
@@ -544,11 +528,11 @@ load_multiboot(
 			continue;
 		if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset ||
 		    ph->p_filesz > ph->p_memsz)
-			return set_cause(
+			return wire_set_cause(
 			    cause, -ENOEXEC, "%s: segment %u out of the file", name, i);
 		if (ph->p_paddr < 0x100000 ||
 		    (uint64_t)ph->p_paddr + ph->p_memsz > vm->mem_size)
-			return set_cause(cause, -ENOEXEC,
+			return wire_set_cause(cause, -ENOEXEC,
 			    "%s: segment %u (0x%x+0x%x) outside RAM "
 			    "1 MiB..%zu MiB",
 			    name, i, ph->p_paddr, ph->p_memsz, vm->mem_size >> 20);
@@ -598,17 +582,17 @@ load_kernel(struct testvm *vm, char **cause)
 	}
 	fd = open(vm->cfg.kernel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -errno, "%s: %s", vm->cfg.kernel, strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_size == 0) {
 		close(fd);
-		return set_cause(
+		return wire_set_cause(
 		    cause, -ENOEXEC, "%s: empty or unreadable", vm->cfg.kernel);
 	}
 	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (img == MAP_FAILED)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -errno, "mmap %s: %s", vm->cfg.kernel, strerror(errno));
 	rc = load_multiboot(vm, img, (size_t)st.st_size, vm->cfg.kernel, cause);
 	munmap(img, (size_t)st.st_size);
@@ -632,12 +616,12 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 		free(cpuid);
 		cpuid = calloc(1, sizeof *cpuid + nent * sizeof cpuid->entries[0]);
 		if (cpuid == NULL)
-			return set_cause(cause, -ENOMEM, "out of memory");
+			return wire_set_cause(cause, -ENOMEM, "out of memory");
 		cpuid->nent = nent;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
 			break;
 		if (errno != E2BIG || nent >= 4096) {
-			rc = set_cause(cause, -errno, "KVM_GET_SUPPORTED_CPUID: %s",
+			rc = wire_set_cause(cause, -errno, "KVM_GET_SUPPORTED_CPUID: %s",
 			    strerror(errno));
 			free(cpuid);
 			return rc;
@@ -669,7 +653,7 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 		}
 	}
 	if (ioctl(vc->fd, KVM_SET_CPUID2, cpuid) < 0)
-		rc = set_cause(cause, -errno, "KVM_SET_CPUID2 (vCPU %u): %s", vc->index,
+		rc = wire_set_cause(cause, -errno, "KVM_SET_CPUID2 (vCPU %u): %s", vc->index,
 		    strerror(errno));
 	free(cpuid);
 	return rc;
@@ -696,7 +680,7 @@ setup_boot_cpu(struct testvm *vm, struct vcpu *vc, char **cause)
 	struct kvm_segment data = code;
 
 	if (ioctl(vc->fd, KVM_GET_SREGS, &sregs) < 0)
-		return set_cause(cause, -errno, "KVM_GET_SREGS: %s", strerror(errno));
+		return wire_set_cause(cause, -errno, "KVM_GET_SREGS: %s", strerror(errno));
 	data.selector = 0x10;
 	data.type = 0x3;
 	sregs.cs = code;
@@ -705,14 +689,14 @@ setup_boot_cpu(struct testvm *vm, struct vcpu *vc, char **cause)
 	sregs.cr4 = 0;
 	sregs.efer = 0;
 	if (ioctl(vc->fd, KVM_SET_SREGS, &sregs) < 0)
-		return set_cause(cause, -errno, "KVM_SET_SREGS: %s", strerror(errno));
+		return wire_set_cause(cause, -errno, "KVM_SET_SREGS: %s", strerror(errno));
 	memset(&regs, 0, sizeof regs);
 	regs.rip = vm->entry;
 	regs.rax = MULTIBOOT_BOOT_MAGIC;
 	regs.rbx = TESTVM_MBI_GPA;
 	regs.rflags = 0x2;
 	if (ioctl(vc->fd, KVM_SET_REGS, &regs) < 0)
-		return set_cause(cause, -errno, "KVM_SET_REGS: %s", strerror(errno));
+		return wire_set_cause(cause, -errno, "KVM_SET_REGS: %s", strerror(errno));
 	return 0;
 }
 
@@ -726,7 +710,7 @@ install_kick_handler(char **cause)
 	sa.sa_handler = kick_handler;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL) < 0)
-		return set_cause(
+		return wire_set_cause(
 		    cause, -errno, "sigaction(SIGUSR1): %s", strerror(errno));
 	return 0;
 }
@@ -743,13 +727,13 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 
 	*out = NULL;
 	if (cfg->ncpus < 1 || cfg->ncpus > TESTVM_MAX_CPUS)
-		return set_cause(cause, -EINVAL, "%u vCPUs: the test VM has 1 to %d",
+		return wire_set_cause(cause, -EINVAL, "%u vCPUs: the test VM has 1 to %d",
 		    cfg->ncpus, TESTVM_MAX_CPUS);
 	if ((rc = install_kick_handler(cause)) < 0)
 		return rc;
 	vm = calloc(1, sizeof *vm);
 	if (vm == NULL)
-		return set_cause(cause, -ENOMEM, "out of memory");
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
 	vm->cfg = *cfg;
 	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
 	vm->mem = MAP_FAILED;
@@ -768,18 +752,18 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 		vm->vcpus[i].fd = -1;
 	vm->console = calloc(1, CONSOLE_MAX);
 	if (vm->console == NULL) {
-		rc = set_cause(cause, -ENOMEM, "out of memory");
+		rc = wire_set_cause(cause, -ENOMEM, "out of memory");
 		goto fail;
 	}
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		rc = set_cause(cause, -errno, "/dev/kvm: %s", strerror(errno));
+		rc = wire_set_cause(cause, -errno, "/dev/kvm: %s", strerror(errno));
 		goto fail;
 	}
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
-		rc = set_cause(cause, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+		rc = wire_set_cause(cause, -errno, "KVM_CREATE_VM: %s", strerror(errno));
 		goto fail;
 	}
 	/* SPECS.md 1.6: split irqchip before any vCPU, 24 routes for the IOAPIC pins. */
@@ -787,20 +771,20 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	cap.cap = KVM_CAP_SPLIT_IRQCHIP;
 	cap.args[0] = TESTVM_RESERVED_ROUTES;
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
-		rc = set_cause(cause, -errno, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
+		rc = wire_set_cause(cause, -errno, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
 		    strerror(errno));
 		goto fail;
 	}
 	/* Guest RAM in a memfd, so that it could be handed to irqchipd (memory-add). */
 	vm->mem_fd = memfd_create("testvm-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)vm->mem_size) < 0) {
-		rc = set_cause(cause, -errno, "guest RAM memfd: %s", strerror(errno));
+		rc = wire_set_cause(cause, -errno, "guest RAM memfd: %s", strerror(errno));
 		goto fail;
 	}
 	vm->mem =
 	    mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->mem_fd, 0);
 	if (vm->mem == MAP_FAILED) {
-		rc = set_cause(cause, -errno, "mmap guest RAM: %s", strerror(errno));
+		rc = wire_set_cause(cause, -errno, "mmap guest RAM: %s", strerror(errno));
 		goto fail;
 	}
 	memset(&region, 0, sizeof region);
@@ -809,7 +793,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	region.memory_size = vm->mem_size;
 	region.userspace_addr = (uintptr_t)vm->mem;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		rc = set_cause(
+		rc = wire_set_cause(
 		    cause, -errno, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		goto fail;
 	}
@@ -818,7 +802,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 
 	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)vm->run_size <= 0) {
-		rc = set_cause(
+		rc = wire_set_cause(
 		    cause, -errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		goto fail;
 	}
@@ -830,7 +814,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 		 * SIPI. */
 		vc->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
 		if (vc->fd < 0) {
-			rc = set_cause(
+			rc = wire_set_cause(
 			    cause, -errno, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
 			goto fail;
 		}
@@ -839,7 +823,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 		if (vc->run == MAP_FAILED) {
 			vc->run = NULL;
 			rc =
-			    set_cause(cause, -errno, "mmap kvm_run: %s", strerror(errno));
+			    wire_set_cause(cause, -errno, "mmap kvm_run: %s", strerror(errno));
 			goto fail;
 		}
 		if ((rc = setup_cpuid(vm, vc, cause)) < 0)
@@ -917,7 +901,7 @@ testvm_attach(
 	int rc;
 
 	if (vm->irqchip != NULL)
-		return set_cause(cause, -EBUSY, "the VM is attached already");
+		return wire_set_cause(cause, -EBUSY, "the VM is attached already");
 	rc = irqchip_kvm_create(client, vm->vm_fd, TESTVM_RESERVED_ROUTES,
 	    vm->cfg.ext_dest_id ? IRQCHIP_KVM_EXT_DEST_ID : 0, &vm->irqchip, cause);
 	if (rc < 0)
@@ -949,7 +933,7 @@ testvm_attach(
 	vm->ev_client = client;
 	rc = pthread_create(&vm->ev_thread, NULL, event_thread, vm);
 	if (rc != 0) {
-		rc = set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
+		rc = wire_set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
 		goto fail;
 	}
 	vm->ev_started = 1;
@@ -966,7 +950,7 @@ testvm_set_client(struct testvm *vm, struct irqchip_client *client, char **cause
 	int rc;
 
 	if (vm->irqchip == NULL)
-		return set_cause(cause, -ENOTCONN, "the VM is not attached");
+		return wire_set_cause(cause, -ENOTCONN, "the VM is not attached");
 	/* Once this returns, the event thread no longer touches the old client. */
 	pthread_mutex_lock(&vm->ev_lock);
 	vm->ev_client = NULL;
@@ -987,7 +971,7 @@ testvm_start(struct testvm *vm, char **cause)
 	pthread_mutex_lock(&vm->lock);
 	if (vm->state != TESTVM_CREATED) {
 		pthread_mutex_unlock(&vm->lock);
-		return set_cause(cause, -EBUSY, "the VM was started already");
+		return wire_set_cause(cause, -EBUSY, "the VM was started already");
 	}
 	vm->state = TESTVM_RUNNING;
 	pthread_mutex_unlock(&vm->lock);
@@ -996,7 +980,7 @@ testvm_start(struct testvm *vm, char **cause)
 		    &vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 		if (rc != 0) {
 			finish(vm, TESTVM_FAILED, 0, "pthread_create: %s", strerror(rc));
-			return set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
+			return wire_set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
 		}
 		vm->vcpus[i].started = 1;
 	}
@@ -1004,7 +988,7 @@ testvm_start(struct testvm *vm, char **cause)
 		rc = pthread_create(&vm->watchdog, NULL, watchdog_thread, vm);
 		if (rc != 0) {
 			finish(vm, TESTVM_FAILED, 0, "pthread_create: %s", strerror(rc));
-			return set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
+			return wire_set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
 		}
 		vm->watchdog_started = 1;
 	}
@@ -1088,7 +1072,7 @@ check_running(struct testvm *vm, char **cause)
 	int rc = 0;
 
 	if (st != TESTVM_RUNNING)
-		rc = set_cause(cause, -EIO, "the VM is not running%s%s",
+		rc = wire_set_cause(cause, -EIO, "the VM is not running%s%s",
 		    why != NULL ? ": " : "", why != NULL ? why : "");
 	free(why);
 	return rc;
@@ -1104,7 +1088,7 @@ testvm_wait_ready(struct testvm *vm, int timeout_ms, char **cause)
 		if ((rc = check_running(vm, cause)) < 0)
 			return rc;
 		if (testvm_now_ms() >= deadline)
-			return set_cause(cause, -ETIMEDOUT,
+			return wire_set_cause(cause, -ETIMEDOUT,
 			    "the guest was not ready after %d ms "
 			    "(%u of %u CPUs online)",
 			    timeout_ms, testvm_shared_u32(vm, SH_ONLINE), vm->cfg.ncpus);
@@ -1132,14 +1116,14 @@ testvm_cmd(struct testvm *vm, uint32_t cmd, uint32_t arg0, uint32_t arg1, uint32
 		if ((rc = check_running(vm, cause)) < 0)
 			return rc;
 		if (testvm_now_ms() >= deadline)
-			return set_cause(cause, -ETIMEDOUT,
+			return wire_set_cause(cause, -ETIMEDOUT,
 			    "the guest did not complete command %u "
 			    "in %d ms",
 			    cmd, timeout_ms);
 		nap_us(50);
 	}
 	if (testvm_shared_u32(vm, SH_STATUS) != 0)
-		return set_cause(cause, -EINVAL, "the guest refused command %u", cmd);
+		return wire_set_cause(cause, -EINVAL, "the guest refused command %u", cmd);
 	if (result != NULL)
 		*result = testvm_shared_u32(vm, SH_RESULT);
 	return 0;
@@ -1280,7 +1264,7 @@ testvm_signal_msi(struct testvm *vm, uint64_t address, uint32_t data, char **cau
 	msi.data = data;
 	rc = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 	if (rc < 0)
-		return set_cause(cause, -errno,
+		return wire_set_cause(cause, -errno,
 		    "KVM_SIGNAL_MSI (address 0x%llx data 0x%x): %s",
 		    (unsigned long long)address, data, strerror(errno));
 	return rc;
