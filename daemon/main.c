@@ -273,6 +273,17 @@ activation_fd(char **cause)
 	return 3;
 }
 
+/* A start-up failure: say why, release what start-up holds, exit status 1. */
+static int
+startup_failed(char *cause, struct server_options *opts)
+{
+	log_error("%s", cause != NULL ? cause : "start-up failed");
+	free(cause);
+	free(opts->allow_uids);
+	log_close();
+	return 1;
+}
+
 static void
 libevent_log(int severity, const char *msg)
 {
@@ -406,6 +417,8 @@ main(int argc, char **argv)
 
 	if (log_open(level, log_file, use_syslog, &cause) < 0) {
 		fprintf(stderr, "irqchipd: %s\n", cause);
+		free(cause);
+		free(opts.allow_uids);
 		return EXIT_USAGE;
 	}
 	event_set_log_callback(libevent_log);
@@ -431,22 +444,22 @@ main(int argc, char **argv)
 		if (lfd >= 0 && check_listener(lfd, &cause) < 0)
 			lfd = -1;
 	}
-	if (lfd < 0) {
-		log_error("%s", cause);
-		return 1;
-	}
+	if (lfd < 0)
+		return startup_failed(cause, &opts);
 
 	base = server_event_base_new();
 	if (base == NULL) {
-		log_error("cannot create the event loop");
-		return 1;
+		close(lfd);
+		return startup_failed(xstrdup("cannot create the event loop"), &opts);
 	}
 	opts.on_exit = exit_on_disconnect;
 	opts.on_exit_arg = base;
 	srv = server_create(base, &opts, &cause);
 	if (server_listen(srv, lfd, &cause) < 0) {
-		log_error("%s", cause);
-		return 1;
+		close(lfd);
+		server_free(srv);
+		event_base_free(base);
+		return startup_failed(cause, &opts);
 	}
 	for (int i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(base, signals[i], signal_cb, base);

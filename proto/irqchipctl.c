@@ -286,10 +286,12 @@ main(int argc, char **argv)
 		args = json_tokener_parse(argv[optind]);
 		if (args == NULL || !json_object_is_type(args, json_type_object)) {
 			fprintf(stderr, "irqchipctl: '%s' is not a JSON object\n", argv[optind]);
+			json_object_put(args);
 			return EXIT_USAGE;
 		}
 		if (++optind < argc) {
 			fprintf(stderr, "irqchipctl: nothing may follow the JSON arguments\n");
+			json_object_put(args);
 			return EXIT_USAGE;
 		}
 	} else {
@@ -299,6 +301,7 @@ main(int argc, char **argv)
 
 			if (eq == NULL || eq == argv[optind]) {
 				fprintf(stderr, "irqchipctl: '%s' is not key=value\n", argv[optind]);
+				json_object_put(args);
 				return EXIT_USAGE;
 			}
 			*eq = '\0';
