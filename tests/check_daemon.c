@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -42,23 +41,6 @@ static const char *const all_commands[] = {
 	"chip-reset", "mmio-read", "mmio-write", "line-set", "line-pulse", "eoi",
 	"irqfd-add", "irqfd-del", "notifier-add", "notifier-del", "kvm-attach", NULL,
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Runs the daemon with args (NULL-terminated) to completion; see test_run. */
 static int
@@ -114,7 +96,7 @@ read_file(const char *path)
 static bool
 wait_file_contains(const char *path, const char *needle, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = test_now_ms() + timeout_ms;
 
 	for (;;) {
 		char *s = read_file(path);
@@ -123,17 +105,10 @@ wait_file_contains(const char *path, const char *needle, int timeout_ms)
 		free(s);
 		if (found)
 			return true;
-		if (now_ms() > deadline)
+		if (test_now_ms() > deadline)
 			return false;
-		sleep_ms(10);
+		test_sleep_ms(10);
 	}
-}
-
-static void
-make_dir(char *dir, size_t size)
-{
-	snprintf(dir, size, "/tmp/irqchipd-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
 /* Removes dir and the files in it. */
@@ -237,7 +212,7 @@ static void
 proc_init(struct proc *p)
 {
 	memset(p, 0, sizeof *p);
-	make_dir(p->dir, sizeof p->dir);
+	test_make_dir(p->dir, sizeof p->dir);
 	snprintf(p->sock, sizeof p->sock, "%s/sock", p->dir);
 	snprintf(p->log, sizeof p->log, "%s/log", p->dir);
 	snprintf(p->err, sizeof p->err, "%s/stderr", p->dir);
@@ -302,7 +277,7 @@ status_code(int status)
 static int
 proc_wait(struct proc *p, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = test_now_ms() + timeout_ms;
 	int status;
 
 	while (p->pid > 0) {
@@ -310,9 +285,9 @@ proc_wait(struct proc *p, int timeout_ms)
 			p->pid = 0;
 			return status_code(status);
 		}
-		if (now_ms() > deadline)
+		if (test_now_ms() > deadline)
 			return -1;
-		sleep_ms(5);
+		test_sleep_ms(5);
 	}
 	return -1;
 }
@@ -342,7 +317,7 @@ static struct irqchip_client *
 connect_when_ready(const char *path)
 {
 	struct test_daemon fake;
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = test_now_ms() + 5000;
 	struct irqchip_client *c = NULL;
 	char *cause = NULL;
 
@@ -351,11 +326,12 @@ connect_when_ready(const char *path)
 
 		if (rc == 0)
 			break;
-		ck_assert_msg(now_ms() < deadline && (rc == -ECONNREFUSED || rc == -ENOENT),
+		ck_assert_msg(test_now_ms() < deadline &&
+		    (rc == -ECONNREFUSED || rc == -ENOENT),
 		    "connect %s: %s", path, cause != NULL ? cause : strerror(-rc));
 		free(cause);
 		cause = NULL;
-		sleep_ms(10);
+		test_sleep_ms(10);
 	}
 	irqchip_client_close(c);
 	memset(&fake, 0, sizeof fake);
@@ -363,15 +339,6 @@ connect_when_ready(const char *path)
 	return test_connect(&fake);
 }
 
-static int64_t
-status_int(struct irqchip_client *c, const char *path)
-{
-	json_object *st = test_call_ok(c, "query-status", NULL, NULL, 0);
-	int64_t v = test_get_int(st, path);
-
-	json_object_put(st);
-	return v;
-}
 
 /* ---- informational flags ---- */
 
@@ -504,7 +471,7 @@ START_TEST(test_bad_flags)
 		{ { "-s", NULL }, "-s" },
 	};
 
-	make_dir(dir, sizeof dir);
+	test_make_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/sock", dir);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
@@ -536,7 +503,7 @@ START_TEST(test_socket_path_too_long)
 	char *out, *err;
 	int n;
 
-	make_dir(dir, sizeof dir);
+	test_make_dir(dir, sizeof dir);
 	n = snprintf(path, sizeof path, "%s/", dir);
 	memset(path + n, 'a', 120);
 	path[n + 120] = '\0';
@@ -584,7 +551,7 @@ START_TEST(test_regular_file_refused)
 	char *out, *err, *content;
 	FILE *f;
 
-	make_dir(dir, sizeof dir);
+	test_make_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/precious", dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -705,7 +672,7 @@ START_TEST(test_inherited_fd_refused)
 	char dir[64], path[128];
 	int pfd[2], fd;
 
-	make_dir(dir, sizeof dir);
+	test_make_dir(dir, sizeof dir);
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC), 0);
 	refused_fd(pfd[0], "not a socket");
 	close(pfd[0]);
@@ -941,7 +908,7 @@ START_TEST(test_one_client)
 	free(cause);
 	/* The first client is undisturbed. */
 	json_object_put(test_call_ok(a, "query-version", NULL, NULL, 0));
-	ck_assert_int_eq(status_int(a, "counters.rejected-connections"), 2);
+	ck_assert_int_eq(test_status_int(a, "counters.rejected-connections"), 2);
 	irqchip_client_close(a);
 	/* Gone: the next one is served at once. */
 	b = test_connect(&d);
@@ -1018,7 +985,7 @@ START_TEST(test_session_resume)
 
 	test_daemon_start(&d, NULL);
 	a = test_connect(&d);
-	base = status_int(a, "open-fds");
+	base = test_status_int(a, "open-fds");
 	snprintf(token, sizeof token, "%s",
 	    json_object_get_string(test_get(irqchip_client_greeting(a), "session")));
 	json_object_put(test_call_ok(a, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io0\"}",
@@ -1036,7 +1003,7 @@ START_TEST(test_session_resume)
 	    "\"value\": \"0x15\"}", NULL, 0));
 	json_object_put(test_call_ok(a, "mmio-write", "{\"id\": \"io0\", \"offset\": 16, \"size\": 4, "
 	    "\"value\": \"0x03000000\"}", NULL, 0));
-	ck_assert_int_eq(status_int(a, "open-fds"), base + 1);
+	ck_assert_int_eq(test_status_int(a, "open-fds"), base + 1);
 	irqchip_client_close(a);
 
 	b = test_connect_raw(&d);

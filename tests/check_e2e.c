@@ -21,7 +21,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -29,6 +28,7 @@
 #include "irqchip.h"
 #include "irqchip-embedded.h"
 #include "irqchip-kvm.h"
+#include "testlib.h"
 #include "testvm.h"
 
 #define VM_TIMEOUT_S 60 /* wall-clock limit of each guest */
@@ -37,9 +37,7 @@
 #define SETTLE_MS 100
 
 struct e2e {
-	char dir[64];
-	char sock[128];
-	pid_t daemon;
+	struct test_daemon daemon;	/* pid 0 and dir "" when none runs */
 	struct irqchip_client *client;
 	struct irqchip_embedded *emb;
 	struct testvm *vm;
@@ -52,63 +50,35 @@ static struct e2e E;
 	ck_assert_msg((rc) >= 0, "%s:%d: %s", __FILE__, __LINE__,                        \
 	    (cause) != NULL ? (cause) : strerror(-(rc)))
 
+/*
+ * A daemon that exits when its client leaves, connected and negotiated. It
+ * logs at warn ($IRQCHIPD_E2E_LOG_LEVEL) to its directory's log, which
+ * $IRQCHIPD_KEEP_LOGS keeps.
+ */
 static void
 start_daemon(struct e2e *e)
 {
-	const char *builddir = getenv("IRQCHIPD_BUILDDIR");
 	const char *level = getenv("IRQCHIPD_E2E_LOG_LEVEL"); /* for debugging */
-	char path[512];
-	int64_t deadline;
-	char *cause = NULL;
-	int rc;
+	/* The last --log-level wins over test_daemon_start's debug. */
+	const char *const extra[] = { "--exit-on-disconnect", "--log-level",
+		level != NULL ? level : "warn", NULL };
 
-	snprintf(
-	    path, sizeof path, "%s/daemon/irqchipd", builddir != NULL ? builddir : ".");
-	unlink(e->sock);
-	e->daemon = fork();
-	ck_assert_int_ge(e->daemon, 0);
-	if (e->daemon == 0) {
-		execl(path, path, "--socket-path", e->sock, "--exit-on-disconnect",
-		    "--log-level", level != NULL ? level : "warn", (char *)NULL);
-		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
-	deadline = testvm_now_ms() + 5000;
-	for (;;) {
-		rc = irqchip_client_connect(e->sock, &e->client, &cause);
-		if (rc == 0)
-			break;
-		ck_assert_msg(testvm_now_ms() < deadline, "connecting to %s: %s", e->sock,
-		    cause != NULL ? cause : strerror(-rc));
-		free(cause);
-		cause = NULL;
-		testvm_sleep_ms(10);
-	}
-	rc = irqchip_client_negotiate(e->client, NULL, NULL, NULL, &cause);
-	ck_assert_ok(rc, cause);
+	test_daemon_start(&e->daemon, extra);
+	e->client = test_connect(&e->daemon);
 }
 
 /* Closing the client makes the daemon exit (--exit-on-disconnect); reap it. */
 static void
 stop_daemon(struct e2e *e)
 {
-	int64_t deadline = testvm_now_ms() + 3000;
-	int status;
-
 	if (e->client != NULL)
 		irqchip_client_close(e->client);
 	e->client = NULL;
-	if (e->daemon <= 0)
-		return;
-	while (waitpid(e->daemon, &status, WNOHANG) == 0) {
-		if (testvm_now_ms() >= deadline) {
-			kill(e->daemon, SIGKILL);
-			waitpid(e->daemon, &status, 0);
-			break;
-		}
-		testvm_sleep_ms(5);
-	}
-	e->daemon = 0;
+	if (e->daemon.pid > 0 && test_daemon_wait(&e->daemon, 3000) < 0)
+		kill(e->daemon.pid, SIGKILL);
+	/* Reaps a killed daemon; removes the directory. */
+	test_daemon_stop(&e->daemon);
+	memset(&e->daemon, 0, sizeof e->daemon);
 }
 
 /* A VM with ncpus vCPUs, attached to a fresh daemon (irqfds) or an embedded one. */
@@ -120,10 +90,6 @@ boot(unsigned ncpus, int embedded)
 	int rc;
 
 	memset(&E, 0, sizeof E);
-	strcpy(E.dir, "/tmp/irqchipd-e2e.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(E.dir));
-	snprintf(E.sock, sizeof E.sock, "%s/s", E.dir);
-
 	memset(&cfg, 0, sizeof cfg);
 	cfg.ncpus = ncpus;
 	cfg.timeout_s = VM_TIMEOUT_S;
@@ -166,10 +132,6 @@ shutdown_all(void)
 		E.emb = NULL;
 	}
 	stop_daemon(&E);
-	if (E.sock[0] != '\0')
-		unlink(E.sock);
-	if (E.dir[0] != '\0')
-		rmdir(E.dir);
 }
 
 static struct irqchip_kvm *
@@ -949,17 +911,11 @@ int
 main(void)
 {
 	struct stat st;
-	SRunner *sr;
-	int failed;
 
 	/* Only a machine without KVM skips; one where it fails to open fails. */
 	if (stat("/dev/kvm", &st) != 0 && errno == ENOENT) {
 		printf("SKIP: /dev/kvm does not exist: the e2e suite needs KVM\n");
 		return 77;
 	}
-	sr = srunner_create(e2e_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_main(e2e_suite());
 }

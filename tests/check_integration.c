@@ -23,32 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ioapic-bits.h"
 #include "testlib.h"
-
-/* Registers and indexes (SPECS.md 3.1). */
-#define IOREGSEL	0x00
-#define IOWIN		0x10
-#define EOIR		0x40
-#define IDX_ID		0x00
-#define IDX_VER		0x01
-#define IDX_ARB		0x02
-#define IDX_RTE_LO(n)	(0x10 + 2 * (n))
-#define IDX_RTE_HI(n)	(0x11 + 2 * (n))
-
-/* Redirection entry (SPECS.md 3.2). */
-#define RTE_VEC(v)	((uint64_t)(v) & 0xff)
-#define RTE_DELMOD(m)	((uint64_t)(m) << 8)
-#define RTE_LOGICAL	(1ULL << 11)
-#define RTE_DELIVS	(1ULL << 12)
-#define RTE_ACTIVE_LOW	(1ULL << 13)
-#define RTE_REMOTE_IRR	(1ULL << 14)
-#define RTE_LEVEL	(1ULL << 15)
-#define RTE_MASKED	(1ULL << 16)
-#define RTE_EXTDEST(d)	((uint64_t)(d) << 49)
-#define RTE_DEST(d)	((uint64_t)(d) << 56)
-
-#define DM_FIXED	0
-#define DM_LOWEST	1
 
 /* x86 MSI (SPECS.md 2.1) as the route formula of 1.6 builds it. */
 #define MSI_ADDR(dest, ext, logical) \
@@ -107,15 +83,6 @@ release_all(void)
 	nstrs = 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double
 now_ms_f(void)
 {
@@ -123,15 +90,6 @@ now_ms_f(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Polling interval while waiting on a daemon counter; not an assertion. */
-static void
-pause_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static char *
@@ -285,7 +243,7 @@ efd_take(int fd)
 static uint64_t
 efd_wait(int fd, uint64_t want, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = test_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint64_t got = 0;
 
@@ -293,7 +251,7 @@ efd_wait(int fd, uint64_t want, int timeout_ms)
 		int64_t left;
 
 		got += efd_take(fd);
-		left = deadline - now_ms();
+		left = deadline - test_now_ms();
 		if (got >= want || left <= 0)
 			return got;
 		(void)poll(&pfd, 1, (int)left);
@@ -426,23 +384,20 @@ get_bool(json_object *o, const char *path)
 static int64_t
 status_counter(const char *path)
 {
-	return test_get_int(call("query-status", NULL), path);
+	return test_status_int(C, path);
 }
 
 /* Waits until a query-status counter has reached want; returns its value. */
 static int64_t
 wait_counter(const char *path, int64_t want)
 {
-	int64_t deadline = now_ms() + WAIT_MS, v;
+	int64_t deadline = test_now_ms() + WAIT_MS, v;
 
 	for (;;) {
-		json_object *st = test_call_ok(C, "query-status", NULL, NULL, 0);
-
-		v = test_get_int(st, path);
-		json_object_put(st);
-		if (v >= want || now_ms() > deadline)
+		v = test_status_int(C, path);
+		if (v >= want || test_now_ms() > deadline)
 			return v;
-		pause_ms(1);
+		test_sleep_ms(1);
 	}
 }
 
@@ -450,11 +405,11 @@ wait_counter(const char *path, int64_t want)
 static json_object *
 next_event(const char *name, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = test_now_ms() + timeout_ms;
 	json_object *ev, *n;
 
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - test_now_ms();
 
 		if (irqchip_client_next_event(C, left > 0 ? (int)left : 0, &ev) < 0)
 			return NULL;
@@ -1346,14 +1301,14 @@ START_TEST(test_guest_error_rate_limit)
 	unsigned logged = 0;
 
 	chip_add("io0", NULL);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	for (int i = 0; i < 100; i++) {
 		json_object *r = test_call_ok(C, "mmio-write",
 		    "{\"id\": \"io0\", \"offset\": 16, \"size\": 1, \"value\": 0}", NULL, 0);
 
 		json_object_put(r);
 	}
-	elapsed = now_ms() - t0;
+	elapsed = test_now_ms() - t0;
 	/* The events precede the replies: all are queued by now. */
 	while ((ev = next_event("guest-error", 0)) != NULL) {
 		events++;
@@ -1760,7 +1715,7 @@ END_TEST
 static struct irqchip_client *
 connect_retry(void)
 {
-	int64_t deadline = now_ms() + WAIT_MS;
+	int64_t deadline = test_now_ms() + WAIT_MS;
 	struct irqchip_client *c = NULL;
 	char *cause = NULL;
 	int rc;
@@ -1770,10 +1725,10 @@ connect_retry(void)
 		if (rc == 0)
 			return c;
 		ck_assert_msg(rc == -ECONNREFUSED && test_contains(cause, "another client") &&
-		    now_ms() < deadline, "connect: %s", cause);
+		    test_now_ms() < deadline, "connect: %s", cause);
 		free(cause);
 		cause = NULL;
-		pause_ms(2);
+		test_sleep_ms(2);
 	}
 }
 

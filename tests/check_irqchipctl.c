@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -254,15 +253,6 @@ END_TEST
 
 /* ---- monitor, against a fake daemon ---- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct monitor {
 	char dir[64], sock[128];
 	int lfd, conn, out, err;
@@ -310,8 +300,7 @@ monitor_start(struct monitor *m, bool json)
 	char reply[256];
 
 	memset(m, 0, sizeof *m);
-	snprintf(m->dir, sizeof m->dir, "/tmp/irqchipd-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(m->dir));
+	test_make_dir(m->dir, sizeof m->dir);
 	snprintf(m->sock, sizeof m->sock, "%s/sock", m->dir);
 	memcpy(sun.sun_path, m->sock, strlen(m->sock) + 1);
 	m->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -359,12 +348,12 @@ monitor_start(struct monitor *m, bool json)
 static char *
 monitor_line(struct monitor *m)
 {
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = test_now_ms() + 5000;
 	char *nl, *line;
 
 	while ((nl = memchr(m->buf, '\n', m->len)) == NULL) {
 		struct pollfd p = { .fd = m->out, .events = POLLIN };
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - test_now_ms());
 		ssize_t n;
 
 		ck_assert_msg(left > 0 && poll(&p, 1, left) == 1, "no line from monitor; so far "
@@ -384,13 +373,13 @@ monitor_line(struct monitor *m)
 static int
 monitor_wait(struct monitor *m)
 {
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = test_now_ms() + 5000;
 	int status;
 
 	for (;;) {
 		if (waitpid(m->pid, &status, WNOHANG) == m->pid)
 			break;
-		if (now_ms() > deadline) {
+		if (test_now_ms() > deadline) {
 			kill(m->pid, SIGKILL);
 			waitpid(m->pid, &status, 0);
 			ck_abort_msg("irqchipctl monitor did not exit");

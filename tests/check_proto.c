@@ -97,34 +97,15 @@ still_serves(struct irqchip_client *c)
 	json_object_put(test_call_ok(c, "query-version", NULL, NULL, 0));
 }
 
-static int64_t
-status_int(struct irqchip_client *c, const char *path)
-{
-	json_object *st = test_call_ok(c, "query-status", NULL, NULL, 0);
-	int64_t v = test_get_int(st, path);
-
-	json_object_put(st);
-	return v;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether fd reports POLLHUP within timeout_ms (0: right now). */
 static bool
 hung_up(int fd, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = 0 };
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = test_now_ms() + timeout_ms;
 
 	for (;;) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - test_now_ms());
 
 		if (poll(&p, 1, left > 0 ? left : 0) > 0 && (p.revents & POLLHUP))
 			return true;
@@ -516,7 +497,7 @@ reply_of(struct irqchip_client *c)
 START_TEST(test_oversize)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 	json_object *msg;
 
@@ -780,7 +761,7 @@ END_TEST
 START_TEST(test_fd_too_many)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 	const char *req = "{\"execute\": \"irqfd-add\", \"arguments\": {\"gsi\": 1, \"fd\": 0}}";
 	json_object *reply;
@@ -811,7 +792,7 @@ END_TEST
 START_TEST(test_fd_unexpected)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 
 	add_eventfd(&fs);
@@ -824,7 +805,7 @@ START_TEST(test_fd_unexpected)
 	    "InvalidFd", "chip-add", "no fds");
 	expect_fds_released(c, base, &fs);
 	json_object_put(test_call_ok(c, "query-chips", NULL, NULL, 0));
-	ck_assert_int_eq(status_int(c, "chips"), 0);
+	ck_assert_int_eq(test_status_int(c, "chips"), 0);
 	irqchip_client_close(c);
 }
 END_TEST
@@ -832,7 +813,7 @@ END_TEST
 START_TEST(test_fd_index_range)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 
 	add_pipe(&fs);
@@ -846,7 +827,7 @@ START_TEST(test_fd_index_range)
 	expect_fds_released(c, base, &fs);
 	expect_err(c, "irqfd-add", "{\"gsi\": 1, \"fd\": 0}", NULL, 0, "InvalidFd", "'fd'",
 	    "none");
-	ck_assert_int_eq(status_int(c, "irqfds"), 0);
+	ck_assert_int_eq(test_status_int(c, "irqfds"), 0);
 	irqchip_client_close(c);
 }
 END_TEST
@@ -854,7 +835,7 @@ END_TEST
 START_TEST(test_fd_index_twice)
 {
 	struct irqchip_client *c = connect_with_chip();
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 
 	add_eventfd(&fs);
@@ -867,8 +848,8 @@ START_TEST(test_fd_index_twice)
 	add_eventfd(&fs);
 	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 1, \"mode\": "
 	    "\"level\", \"fd\": 0, \"resample-fd\": 1}", fs.send, fs.nsend));
-	ck_assert_int_eq(status_int(c, "open-fds"), base + 2);
-	ck_assert_int_eq(status_int(c, "notifiers"), 1);
+	ck_assert_int_eq(test_status_int(c, "open-fds"), base + 2);
+	ck_assert_int_eq(test_status_int(c, "notifiers"), 1);
 	for (unsigned i = 0; i < fs.nsend; i++)
 		close(fs.send[i]);
 	irqchip_client_close(c);
@@ -878,7 +859,7 @@ END_TEST
 START_TEST(test_fd_unused)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 
 	add_eventfd(&fs);
@@ -893,7 +874,7 @@ END_TEST
 START_TEST(test_fd_wrong_kind)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 
 	add_pipe(&fs);
@@ -931,7 +912,7 @@ END_TEST
 START_TEST(test_fd_handler_error)
 {
 	struct irqchip_client *c = test_connect(&D);
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	struct fdset fs = { .nsend = 0 };
 	int keep;
 
@@ -942,16 +923,16 @@ START_TEST(test_fd_handler_error)
 	add_eventfd(&fs);
 	expect_err(c, "irqfd-add", "{\"gsi\": 5, \"fd\": 0}", fs.send, fs.nsend, "AlreadyExists",
 	    "'gsi'");
-	ck_assert_int_eq(status_int(c, "open-fds"), base + 1);
-	ck_assert_int_eq(status_int(c, "irqfds"), 1);
+	ck_assert_int_eq(test_status_int(c, "open-fds"), base + 1);
+	ck_assert_int_eq(test_status_int(c, "irqfds"), 1);
 	close(fs.send[0]);
 	fs.nsend = 0;
 	/* A notifier on a chip that does not exist. */
 	add_eventfd(&fs);
 	expect_err(c, "notifier-add", "{\"id\": \"nochip\", \"line\": 1, \"mode\": \"edge\", "
 	    "\"fd\": 0}", fs.send, fs.nsend, "DeviceNotFound", "'nochip'");
-	ck_assert_int_eq(status_int(c, "open-fds"), base + 1);
-	ck_assert_int_eq(status_int(c, "notifiers"), 0);
+	ck_assert_int_eq(test_status_int(c, "open-fds"), base + 1);
+	ck_assert_int_eq(test_status_int(c, "notifiers"), 0);
 	close(fs.send[0]);
 	close(keep);
 	irqchip_client_close(c);
@@ -961,7 +942,7 @@ END_TEST
 START_TEST(test_fd_irqfd_keep_release)
 {
 	struct irqchip_client *c = connect_with_chip();
-	int64_t base = status_int(c, "open-fds");
+	int64_t base = test_status_int(c, "open-fds");
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	uint64_t count = 0;
 	json_object *ret;
@@ -1142,7 +1123,7 @@ END_TEST
 START_TEST(test_disconnect_mid_exchange)
 {
 	struct irqchip_client *a = test_connect(&D), *b;
-	int64_t base = status_int(a, "open-fds");
+	int64_t base = test_status_int(a, "open-fds");
 	const char *req = "{\"execute\": \"irqfd-add\", \"arguments\": {\"gsi\": 7, \"fd\": 0}, "
 	    "\"id\": 1}";
 	int efd = eventfd(0, EFD_CLOEXEC);
@@ -1168,7 +1149,7 @@ START_TEST(test_disconnect_mid_exchange)
 		    strlen("{\"execute\": \"query-status\"}"), NULL, 0), 0);
 	irqchip_client_close(a);
 	b = test_connect(&D);
-	ck_assert_int_eq(status_int(b, "open-fds"), base);
+	ck_assert_int_eq(test_status_int(b, "open-fds"), base);
 	irqchip_client_close(b);
 }
 END_TEST

@@ -32,12 +32,28 @@ test_program(const char *relpath, char *buf, size_t size)
 	return buf;
 }
 
-static void
-sleep_ms(int ms)
+int64_t
+test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+test_sleep_ms(int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+void
+test_make_dir(char *buf, size_t size)
+{
+	snprintf(buf, size, "/tmp/irqchipd-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(buf));
 }
 
 void
@@ -48,8 +64,7 @@ test_daemon_start(struct test_daemon *d, const char *const *extra)
 	int argc = 0, i;
 
 	memset(d, 0, sizeof *d);
-	snprintf(d->dir, sizeof d->dir, "/tmp/irqchipd-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d->dir));
+	test_make_dir(d->dir, sizeof d->dir);
 	snprintf(d->sock, sizeof d->sock, "%s/sock", d->dir);
 	snprintf(d->log, sizeof d->log, "%s/log", d->dir);
 	test_program("daemon/irqchipd", prog, sizeof prog);
@@ -87,7 +102,7 @@ test_daemon_start(struct test_daemon *d, const char *const *extra)
 			ck_abort_msg("irqchipd exited during start-up (status %d); log %s", status,
 			    d->log);
 		}
-		sleep_ms(10);
+		test_sleep_ms(10);
 	}
 	ck_abort_msg("irqchipd did not create %s within 5 s", d->sock);
 }
@@ -110,7 +125,7 @@ test_daemon_wait(struct test_daemon *d, int timeout_ms)
 			d->pid = 0;
 			return exit_code(status);
 		}
-		sleep_ms(10);
+		test_sleep_ms(10);
 	}
 	return -1;
 }
@@ -234,6 +249,16 @@ test_call_err(struct irqchip_client *c, const char *command, const char *args,
 	return desc;
 }
 
+int64_t
+test_status_int(struct irqchip_client *c, const char *path)
+{
+	json_object *st = test_call_ok(c, "query-status", NULL, NULL, 0);
+	int64_t v = test_get_int(st, path);
+
+	json_object_put(st);
+	return v;
+}
+
 json_object *
 test_raw(struct irqchip_client *c, const void *buf, size_t len, const int *fds, unsigned nfds)
 {
@@ -247,22 +272,13 @@ test_raw(struct irqchip_client *c, const void *buf, size_t len, const int *fds, 
 	return msg;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 test_run(const char *const *argv, char **out, char **err)
 {
 	int po[2], pe[2], status, fd;
 	struct { char *buf; size_t len; } cap[2] = { { NULL, 0 }, { NULL, 0 } };
 	struct pollfd p[2];
-	int64_t deadline = mono_ms() + 10000;
+	int64_t deadline = test_now_ms() + 10000;
 	pid_t pid;
 
 	ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
@@ -291,7 +307,7 @@ test_run(const char *const *argv, char **out, char **err)
 	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - test_now_ms());
 
 		if (left <= 0 || poll(p, 2, left) == 0) {
 			kill(pid, SIGKILL);

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <check.h>
 #include <json-c/json.h>
@@ -24,6 +25,13 @@ struct test_daemon {
 const char *test_builddir(void);
 /* Path of a built program, e.g. "daemon/irqchipd". */
 const char *test_program(const char *relpath, char *buf, size_t size);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t test_now_ms(void);
+/* Sleeps ms milliseconds. */
+void test_sleep_ms(int ms);
+/* Creates a private temporary directory /tmp/irqchipd-test.XXXXXX into buf. */
+void test_make_dir(char *buf, size_t size);
 
 /*
  * Starts daemon/irqchipd on dir/sock with --log-file dir/log --log-level debug
@@ -47,6 +55,9 @@ json_object *test_call_ok(struct irqchip_client *, const char *command, const ch
 /* Same, asserting an error of class; returns its desc (a new string). */
 char *test_call_err(struct irqchip_client *, const char *command, const char *args,
     const int *fds, unsigned nfds, const char *class);
+
+/* A query-status field (a JSON path, see test_get) as an integer. */
+int64_t test_status_int(struct irqchip_client *, const char *path);
 
 /* Sends raw bytes and returns the reply message (events skipped). */
 json_object *test_raw(struct irqchip_client *, const void *buf, size_t len, const int *fds,

@@ -48,6 +48,6 @@ TESTS += tests/check_e2e
 tests_check_e2e_SOURCES = tests/check_e2e.c
 tests_check_e2e_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
 tests_check_e2e_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
-tests_check_e2e_LDADD = tests/vmm/libtestvm.la daemon/libirqchip-embedded.la \
-	proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
+tests_check_e2e_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
+	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
 endif
