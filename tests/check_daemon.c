@@ -11,6 +11,7 @@
 
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -857,6 +859,66 @@ START_TEST(test_sigterm_at_startup)
 }
 END_TEST
 
+/*
+ * --syslog: the daemon's lines reach the syslog socket, /dev/log. The daemon
+ * runs in a mount namespace of its own where /dev is this test's directory,
+ * whose "log" is a datagram socket the test reads; the host's syslog is
+ * untouched.
+ */
+START_TEST(test_syslog)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[64], sock[128], file[128], prog[512], buf[2048];
+	bool seen = false;
+	int64_t deadline;
+	int fd, status;
+	ssize_t n;
+	pid_t pid;
+
+	test_make_dir(dir, sizeof dir);
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/log", dir);
+	snprintf(sock, sizeof sock, "%s/sock", dir);
+	snprintf(file, sizeof file, "%s/file", dir);
+	test_program("daemon/irqchipd", prog, sizeof prog);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(dir, "/dev", NULL, MS_BIND, NULL) < 0)
+			_exit(99);
+		execl(prog, prog, "--socket-path", sock, "--log-file", file, "--syslog",
+		    "--log-level", "info", (char *)NULL);
+		_exit(127);
+	}
+	deadline = test_now_ms() + 3000;
+	while (!seen && test_now_ms() < deadline) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof buf - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		/* RFC 3164 as glibc sends it: <30> is facility daemon, priority info. */
+		seen = strncmp(buf, "<30>", 4) == 0 && test_contains(buf, "irqchipd[") &&
+		    test_contains(buf, "listening on");
+	}
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(seen, "no syslog line from the daemon (last: %s)", buf);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "daemon status %d (99: could not set up its mount namespace)", status);
+	close(fd);
+	unlink(sun.sun_path);
+	unlink(file);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_sighup_reopens_log)
 {
 	struct test_daemon d;
@@ -1172,6 +1234,11 @@ daemon_suite(void)
 	tcase_add_test(tc, test_sigint);
 	tcase_add_test(tc, test_sigterm_at_startup);
 	tcase_add_test(tc, test_sighup_reopens_log);
+	/* Only root can give the daemon a mount namespace with its own /dev/log. */
+	if (geteuid() == 0)
+		tcase_add_test(tc, test_syslog);
+	else
+		fprintf(stderr, "test_syslog not run: it needs root for a mount namespace\n");
 	tcase_add_test(tc, test_one_client);
 	tcase_add_test(tc, test_exit_on_disconnect);
 	tcase_add_test(tc, test_session_resume);
