@@ -6,6 +6,8 @@
  * guest program its IOAPIC through MMIO as an OS would, drives lines, and
  * counts EXACTLY what the guest received per CPU and vector: wait for the
  * expected counts, wait SETTLE_MS more, and require nothing else arrived.
+ * One test boots an external multiboot kernel (tests/vmm/probe.elf) through
+ * irqchip-testvm --kernel instead, as kvm-unit-tests kernels are run.
  * Skips (77) only when /dev/kvm is absent.
  */
 #include "config.h"
@@ -861,6 +863,68 @@ START_TEST(library_requires_split_irqchip)
 }
 END_TEST
 
+/*
+ * An external multiboot kernel, booted as kvm-unit-tests kernels are:
+ * `irqchip-testvm --kernel ELF --cmdline STR --cpus N`, exit status from the
+ * guest's isa-debug-exit. tests/vmm/probe.S (ELF64 converted to ELF32, like
+ * them) checks the boot magic, reads the multiboot information and fw_cfg, and
+ * prints what it found on COM1, which irqchip-testvm copies to stdout.
+ */
+#define PROBE_CPUS 3
+#define PROBE_CMDLINE "console=ttyS0 probe=1"
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+/* Asserts that the probe printed line ("probe: ..." without its newline). */
+static void
+expect_probe_line(const char *out, const char *err, const char *line)
+{
+	char want[256];
+
+	snprintf(want, sizeof want, "%s\n", line);
+	ck_assert_msg(test_contains(out, want),
+	    "no line \"%s\" on the probe's serial console; stdout:\n%s\nstderr:\n%s",
+	    line, out, err);
+}
+
+START_TEST(multiboot_external_kernel)
+{
+	char prog[512], kernel[512], line[128];
+	const char *const argv[] = { prog, "--kernel", kernel, "--cmdline", PROBE_CMDLINE,
+		"--cpus", XSTR(PROBE_CPUS), "--timeout", "20", NULL };
+	/*
+	 * Multiboot 0.6.96, 3.3: mem_lower is the KiB of lower memory from address
+	 * 0 (at most 640), mem_upper the KiB of upper memory from 1 MiB up to the
+	 * first hole. The test VM (no --mem option) has TESTVM_DEFAULT_MEM of RAM
+	 * from GPA 0 with no hole: 64 MiB, so (64 MiB - 1 MiB) / 1 KiB = 64512.
+	 */
+	const unsigned mem_upper = (unsigned)((TESTVM_DEFAULT_MEM - (1u << 20)) / 1024);
+	/* isa-debug-exit: the probe writes 0x10 + CPUs when every check passed. */
+	const int want_status = ((0x10 + PROBE_CPUS) << 1) | 1;
+	char *out = NULL, *err = NULL;
+	int status;
+
+	test_program("tests/vmm/irqchip-testvm", prog, sizeof prog);
+	test_program("tests/vmm/probe.elf", kernel, sizeof kernel);
+	status = test_run(argv, &out, &err);
+	ck_assert_msg(status == want_status,
+	    "irqchip-testvm exited with %d, expected %d; stdout:\n%s\nstderr:\n%s",
+	    status, want_status, out, err);
+	expect_probe_line(out, err, "probe: magic ok");
+	expect_probe_line(out, err, "probe: mem_lower=640");
+	snprintf(line, sizeof line, "probe: mem_upper=%u", mem_upper);
+	expect_probe_line(out, err, line);
+	expect_probe_line(out, err, "probe: cmdline=" PROBE_CMDLINE);
+	expect_probe_line(out, err, "probe: fwcfg=QEMU");
+	snprintf(line, sizeof line, "probe: cpus=%d", PROBE_CPUS);
+	expect_probe_line(out, err, line);
+	snprintf(line, sizeof line, "probe: exit=%d", 0x10 + PROBE_CPUS);
+	expect_probe_line(out, err, line);
+	free(out);
+	free(err);
+}
+END_TEST
+
 static Suite *
 e2e_suite(void)
 {
@@ -882,6 +946,7 @@ e2e_suite(void)
 	    {"save_load_fresh_daemon", save_load_fresh_daemon},
 	    {"library_effects", library_effects},
 	    {"library_requires_split_irqchip", library_requires_split_irqchip},
+	    {"multiboot_external_kernel", multiboot_external_kernel},
 	};
 	const char *only = getenv("IRQCHIPD_E2E_TESTS");
 	Suite *s = suite_create("e2e");

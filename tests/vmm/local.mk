@@ -1,7 +1,7 @@
 # The test VM (a small KVM VMM whose IOAPIC is irqchipd), its built-in guest,
 # and the end-to-end suite that runs real KVM guests. x86-64 hosts only.
 
-EXTRA_DIST += tests/vmm/guest.S tests/vmm/guest.ld
+EXTRA_DIST += tests/vmm/guest.S tests/vmm/guest.ld tests/vmm/probe.S
 
 if HOST_X86_64
 # The guest: assembled and linked as ELF64 by the host toolchain (no libc), then
@@ -28,6 +28,19 @@ tests/vmm/guest-image.S: tests/vmm/guest.elf
 
 BUILT_SOURCES += tests/vmm/guest-image.S
 CLEANFILES += tests/vmm/guest.elf tests/vmm/guest64.elf tests/vmm/guest-image.S
+
+# The probe: an external multiboot kernel that check_e2e boots with
+# `irqchip-testvm --kernel`, built the same way but loaded from its file.
+tests/vmm/probe64.elf: tests/vmm/probe.S tests/vmm/guest.ld
+	@$(MKDIR_P) tests/vmm
+	$(AM_V_CCLD)$(CC) $(testvm_guest_flags) \
+		-Wl,-T,$(srcdir)/tests/vmm/guest.ld -o $@ $(srcdir)/tests/vmm/probe.S
+
+tests/vmm/probe.elf: tests/vmm/probe64.elf
+	$(AM_V_GEN)$(OBJCOPY) -O elf32-i386 tests/vmm/probe64.elf $@
+
+check_DATA = tests/vmm/probe.elf
+CLEANFILES += tests/vmm/probe.elf tests/vmm/probe64.elf
 
 # The VMM as a library, shared by irqchip-testvm and the e2e suite.
 noinst_LTLIBRARIES += tests/vmm/libtestvm.la
