@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ioapic-bits.h"
+#include "compiler.h"
 #include "testlib.h"
 
 /* x86 MSI (SPECS.md 2.1) as the route formula of 1.6 builds it. */
@@ -1481,11 +1482,47 @@ START_TEST(test_load_delivers_pending)
 }
 END_TEST
 
+/* A route a re-announcement must contain. */
+struct want_route {
+	unsigned gsi;
+	uint64_t address;
+	uint32_t data;
+};
+
+/*
+ * ret's effects re-announce all 24 pins of a chip at GSI 0, each once:
+ * exactly the routes in want, an unroute for every other pin.
+ */
+static void
+check_reannounced(json_object *ret, const struct want_route *want, size_t nwant)
+{
+	bool seen[24] = { false };
+
+	ck_assert_uint_eq(neffects(ret), 24);
+	for (size_t i = 0; i < 24; i++) {
+		json_object *e = json_object_array_get_idx(effects_of(ret), i), *b;
+		bool routed = json_object_object_get_ex(e, "route", &b);
+		const struct want_route *w = NULL;
+		int64_t gsi;
+
+		gsi = test_get_int(routed ? b : effect(ret, i, "unroute"), "gsi");
+		ck_assert(gsi >= 0 && gsi < 24 && !seen[gsi]);
+		seen[gsi] = true;
+		for (size_t k = 0; k < nwant; k++) {
+			if (want[k].gsi == (unsigned)gsi)
+				w = &want[k];
+		}
+		if (w != NULL)
+			check_route(ret, i, w->gsi, w->address, w->data);
+		else
+			ck_assert_msg(!routed, "route for masked GSI %" PRId64, gsi);
+	}
+}
+
 START_TEST(test_save_load)
 {
 	json_object *st, *saved_query, *r, *p;
 	char *state_text, *query_text, *entries_text;
-	bool seen[24] = { false };
 	int fd;
 
 	chip_add("io0", NULL);
@@ -1511,30 +1548,14 @@ START_TEST(test_save_load)
 	ck_assert_str_ne(js(test_get(chip_query("io0"), "entries")), entries_text);
 	r = call("chip-load", "{\"id\": \"io0\", \"state\": %s}", state_text);
 	/* Every pin's route re-announced (QEMU 0f254b1ae0), once. */
-	ck_assert_uint_eq(neffects(r), 24);
-	for (size_t i = 0; i < 24; i++) {
-		json_object *e = json_object_array_get_idx(effects_of(r), i), *b;
-		int64_t gsi;
+	{
+		static const struct want_route want[] = {
+			{ 1, MSI_ADDR(1, 0, false), MSI_DATA(0x41, DM_FIXED, false) },
+			{ 2, MSI_ADDR(2, 0, true), MSI_DATA(0x42, DM_FIXED, true) },
+			{ 9, MSI_ADDR(9, 2, false), MSI_DATA(0x49, DM_LOWEST, false) },
+		};
 
-		if (json_object_object_get_ex(e, "route", &b)) {
-			gsi = test_get_int(b, "gsi");
-			if (gsi == 1)
-				check_route(r, i, 1, MSI_ADDR(1, 0, false),
-				    MSI_DATA(0x41, DM_FIXED, false));
-			else if (gsi == 2)
-				check_route(r, i, 2, MSI_ADDR(2, 0, true),
-				    MSI_DATA(0x42, DM_FIXED, true));
-			else if (gsi == 9)
-				check_route(r, i, 9, MSI_ADDR(9, 2, false),
-				    MSI_DATA(0x49, DM_LOWEST, false));
-			else
-				ck_abort_msg("route for masked GSI %" PRId64, gsi);
-		} else {
-			gsi = test_get_int(effect(r, i, "unroute"), "gsi");
-			ck_assert(gsi != 1 && gsi != 2 && gsi != 9);
-		}
-		ck_assert(gsi >= 0 && gsi < 24 && !seen[gsi]);
-		seen[gsi] = true;
+		check_reannounced(r, want, ARRAY_SIZE(want));
 	}
 	/* Decoded the same, field for field. */
 	ck_assert_str_eq(js(chip_query("io0")), query_text);
@@ -1736,7 +1757,6 @@ START_TEST(test_resume)
 {
 	json_object *g, *ret = NULL, *r;
 	char *token, *cause = NULL;
-	bool seen[24] = { false };
 	int rc;
 
 	chip_add("io0", NULL);
@@ -1759,27 +1779,13 @@ START_TEST(test_resume)
 	keep(ret);
 	ck_assert(get_bool(ret, "resumed"));
 	/* The new client's routing table is rebuilt: every pin, once. */
-	ck_assert_uint_eq(neffects(ret), 24);
-	for (size_t i = 0; i < 24; i++) {
-		json_object *e = json_object_array_get_idx(effects_of(ret), i), *b;
-		int64_t gsi;
+	{
+		static const struct want_route want[] = {
+			{ 4, MSI_ADDR(5, 0, false), MSI_DATA(0x34, DM_FIXED, false) },
+			{ 8, MSI_ADDR(1, 0, true), MSI_DATA(0x38, DM_FIXED, true) },
+		};
 
-		if (json_object_object_get_ex(e, "route", &b)) {
-			gsi = test_get_int(b, "gsi");
-			if (gsi == 4)
-				check_route(ret, i, 4, MSI_ADDR(5, 0, false),
-				    MSI_DATA(0x34, DM_FIXED, false));
-			else if (gsi == 8)
-				check_route(ret, i, 8, MSI_ADDR(1, 0, true),
-				    MSI_DATA(0x38, DM_FIXED, true));
-			else
-				ck_abort_msg("route for masked GSI %" PRId64, gsi);
-		} else {
-			gsi = test_get_int(effect(ret, i, "unroute"), "gsi");
-			ck_assert(gsi != 4 && gsi != 8);
-		}
-		ck_assert(gsi >= 0 && gsi < 24 && !seen[gsi]);
-		seen[gsi] = true;
+		check_reannounced(ret, want, ARRAY_SIZE(want));
 	}
 	/* The old client's fds went with it; the chip stayed. */
 	ck_assert_int_eq(status_counter("irqfds"), 0);
