@@ -65,6 +65,8 @@ extern const struct chip_class chip_class_ioapic;
 const struct chip_class *chip_class_find(const char *type);
 /* The chip classes, NULL-terminated, for listings. */
 extern const struct chip_class *const chip_classes[];
+/* ["ioapic", ...]: the chip types, for replies and --print-capabilities. */
+json_object *chip_types_json(void);
 
 struct chip *chip_find(struct server *, const char *id);
 /* A chip-add config error if [base, base+size) or the GSIs collide with a chip. */

@@ -27,7 +27,20 @@
 #define MAX_GSI		4095
 
 const struct chip_class *const chip_classes[] = { &chip_class_ioapic, NULL };
+/* chip-add's "type" values: ARG_ENUM needs the names as a list of their own. */
 static const char *const chip_type_names[] = { "ioapic", NULL };
+_Static_assert(ARRAY_SIZE(chip_type_names) == ARRAY_SIZE(chip_classes),
+    "every chip class needs its name in chip_type_names, in the same order");
+
+json_object *
+chip_types_json(void)
+{
+	json_object *types = json_object_new_array();
+
+	for (const struct chip_class *const *c = chip_classes; *c != NULL; c++)
+		json_object_array_add(types, json_object_new_string((*c)->type));
+	return types;
+}
 
 const struct chip_class *
 chip_class_find(const char *type)
@@ -193,12 +206,8 @@ cmd_query_version(struct server *srv, struct args *a, struct reply *r)
 static int
 cmd_query_capabilities(struct server *srv, struct args *a, struct reply *r)
 {
-	json_object *types = json_object_new_array();
-
-	for (const struct chip_class *const *c = chip_classes; *c != NULL; c++)
-		json_object_array_add(types, json_object_new_string((*c)->type));
 	json_object_object_add(r->ret, "capabilities", server_capabilities(srv));
-	json_object_object_add(r->ret, "chip-types", types);
+	json_object_object_add(r->ret, "chip-types", chip_types_json());
 	json_object_object_add(r->ret, "limits", server_limits());
 	return 0;
 }

@@ -107,18 +107,15 @@ parse_uint(const char *s, unsigned long max, unsigned long *out, int base)
 static void
 print_capabilities(void)
 {
-	json_object *o = json_object_new_object(), *types = json_object_new_array();
-	json_object *cmds = json_object_new_array();
+	json_object *o = json_object_new_object(), *cmds = json_object_new_array();
 
-	for (const struct chip_class *const *c = chip_classes; *c != NULL; c++)
-		json_object_array_add(types, json_object_new_string((*c)->type));
 	for (size_t i = 0; i < ncommands; i++)
 		json_object_array_add(cmds, json_object_new_string(commands[i].name));
 	json_object_object_add(o, "type", json_object_new_string("irqchipd"));
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "protocol", json_object_new_int(1));
 	json_object_object_add(o, "capabilities", server_capabilities(NULL));
-	json_object_object_add(o, "chip-types", types);
+	json_object_object_add(o, "chip-types", chip_types_json());
 	json_object_object_add(o, "commands", cmds);
 	json_object_object_add(o, "limits", server_limits());
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
