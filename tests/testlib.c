@@ -17,6 +17,13 @@
 
 #include "testlib.h"
 
+const char *const test_all_commands[] = {
+	"negotiate", "query-version", "query-capabilities", "query-status", "query-chips",
+	"query-commands", "chip-add", "chip-del", "chip-query", "chip-save", "chip-load",
+	"chip-reset", "mmio-read", "mmio-write", "line-set", "line-pulse", "eoi",
+	"irqfd-add", "irqfd-del", "notifier-add", "notifier-del", "kvm-attach", NULL,
+};
+
 const char *
 test_builddir(void)
 {
