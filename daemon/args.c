@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
 #include "log.h"
 #include "compiler.h"
+#include "daemon.h"
 #include "wire.h"
 
 static const struct arg_spec *
@@ -23,6 +23,12 @@ spec_find(const struct arg_spec *specs, size_t n, const char *name, size_t *inde
 		}
 	}
 	return NULL;
+}
+
+static const char *const *
+enum_values(const struct arg_spec *s)
+{
+	return s->values != NULL ? s->values : s->values_fn();
 }
 
 void
@@ -52,9 +58,9 @@ arg_describe(const struct arg_spec *s, char *buf, size_t size)
 		break;
 	case ARG_ENUM:
 		o = (size_t)snprintf(buf, size, "one of");
-		for (const char *const *v = s->values; *v != NULL && o < size; v++)
-			o += (size_t)snprintf(buf + o, size - o, "%s %s", v == s->values ? "" : ",",
-			    *v);
+		for (const char *const *v = enum_values(s); *v != NULL && o < size; v++)
+			o += (size_t)snprintf(buf + o, size - o, "%s %s",
+			    v == enum_values(s) ? "" : ",", *v);
 		break;
 	case ARG_OBJECT:
 		snprintf(buf, size, "a JSON object");
@@ -65,6 +71,10 @@ arg_describe(const struct arg_spec *s, char *buf, size_t size)
 	case ARG_FD:
 		snprintf(buf, size, "the index of an %s in the message's fd array",
 		    fd_kind_name(s->fd_kind));
+		break;
+	case ARG_U64S:
+		snprintf(buf, size, "an array of at most %u integers in 0x%" PRIx64 "..0x%"
+		    PRIx64, s->maxlen, s->min, s->max);
 		break;
 	}
 }
@@ -136,14 +146,14 @@ parse_one(const struct arg_spec *s, json_object *val, struct arg_value *out, int
 	case ARG_ENUM:
 		if (!json_object_is_type(val, json_type_string))
 			return bad_arg(r, s);
-		for (i = 0; s->values[i] != NULL; i++) {
-			if (strcmp(s->values[i], json_object_get_string(val)) == 0)
+		for (i = 0; enum_values(s)[i] != NULL; i++) {
+			if (strcmp(enum_values(s)[i], json_object_get_string(val)) == 0)
 				break;
 		}
-		if (s->values[i] == NULL)
+		if (enum_values(s)[i] == NULL)
 			return bad_arg(r, s);
 		out->u = i;
-		out->s = s->values[i];
+		out->s = enum_values(s)[i];
 		break;
 	case ARG_OBJECT:
 		if (!json_object_is_type(val, json_type_object))
@@ -184,6 +194,19 @@ parse_one(const struct arg_spec *s, json_object *val, struct arg_value *out, int
 		used[i] = true;
 		out->fd = fds[i];
 		out->fd_index = (int)i;
+		break;
+	case ARG_U64S:
+		if (!json_object_is_type(val, json_type_array) ||
+		    json_object_array_length(val) > s->maxlen ||
+		    json_object_array_length(val) > ARG_U64S_MAX)
+			return bad_arg(r, s);
+		for (i = 0; i < json_object_array_length(val); i++) {
+			if (wire_get_u64(json_object_array_get_idx(val, i), &u) < 0 ||
+			    u < s->min || u > s->max)
+				return bad_arg(r, s);
+			out->list[i] = u;
+		}
+		out->nlist = (unsigned)i;
 		break;
 	}
 	out->present = true;
@@ -283,6 +306,19 @@ args_obj(const struct args *a, const char *name)
 	const struct arg_value *v = value_of(a, name);
 
 	return v != NULL ? v->o : NULL;
+}
+
+unsigned
+args_u64s(const struct args *a, const char *name, const uint64_t **list)
+{
+	const struct arg_value *v = value_of(a, name);
+
+	if (v == NULL) {
+		*list = NULL;
+		return 0;
+	}
+	*list = v->list;
+	return v->nlist;
 }
 
 int

@@ -2,7 +2,9 @@
  * The "ioapic" chip type: emul/ioapic behind the protocol. Pin n is GSI
  * gsi-base + n; its route is mirrored into the VMM's routing table on every
  * redirection-entry write so KVM's split irqchip exits on level EOIs
- * (SPECS.md 1.6), and storm-throttled re-deliveries run on a libevent timer.
+ * (Documentation/virt/kvm/api.rst, KVM_CAP_SPLIT_IRQCHIP: "the IOAPIC pins
+ * ... are routed as MSIs"), and storm-throttled re-deliveries run on a
+ * libevent timer.
  */
 #include "config.h"
 
@@ -12,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chip.h"
+#include "compiler.h"
+#include "daemon.h"
 #include "ioapic/ioapic.h"
 #include "log.h"
 #include "wire.h"
@@ -36,9 +39,17 @@ static bool
 op_deliver(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 {
 	struct ioapic_chip *ic = opaque;
+	struct chip *chip = ic->chip;
+	struct delivery d = {
+		.kind = DELIVER_X86_MSI,
+		.chip = chip,
+		.line = pin,
+		.gsi = chip->gsi_base + pin,
+		.address = msg->address,
+		.data = msg->data,
+	};
 
-	return inject_msi(ic->chip->srv, ic->chip, pin, ic->chip->gsi_base + pin, msg->address,
-	    msg->data);
+	return inject(chip->srv, chip->req, &d);
 }
 
 static void
@@ -46,7 +57,7 @@ op_route(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 {
 	struct ioapic_chip *ic = opaque;
 
-	inject_route(ic->chip->srv, ic->chip->gsi_base + pin, msg != NULL,
+	inject_route(ic->chip->srv, ic->chip->req, ic->chip->gsi_base + pin, msg != NULL,
 	    msg != NULL ? msg->address : 0, msg != NULL ? msg->data : 0);
 }
 
@@ -101,7 +112,7 @@ op_guest_error(void *opaque, const char *kind, const char *msg)
 {
 	struct ioapic_chip *ic = opaque;
 
-	server_guest_error(ic->chip->srv, ic->chip, kind, msg);
+	chip_guest_error(ic->chip, kind, msg);
 }
 
 static const struct ioapic_ops chip_ioapic_ops = {
@@ -141,9 +152,6 @@ ioapic_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 		return reply_error(r, ERR_INVALID_PARAMETER, "arguments 'gsi-base' and 'pins': "
 		    "GSIs %" PRIu64 "..%" PRIu64 " go past 4095, KVM's last routable GSI",
 		    gsi_base, gsi_base + cfg.pins - 1);
-	if (chip_check_overlap(chip->srv, base, IOAPIC_WINDOW_SIZE, (unsigned)gsi_base,
-	    cfg.pins, r) < 0)
-		return -EINVAL;
 	cfg.version = (uint8_t)version;
 
 	ic = xcalloc(1, sizeof *ic);
@@ -156,7 +164,11 @@ ioapic_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 		    strerror(errno));
 	}
 	chip->priv = ic;
-	chip->base = base;
+	chip->window[0].base = base;
+	chip->window[0].size = IOAPIC_WINDOW_SIZE;
+	chip->nwindows = 1;
+	chip->line_base = 0;
+	chip->nlines = cfg.pins;
 	chip->gsi_base = (unsigned)gsi_base;
 	chip->ngsi = cfg.pins;
 	return 0;
@@ -178,10 +190,10 @@ ioapic_chip_destroy(struct chip *chip)
 }
 
 static void
-ioapic_chip_unroute_all(struct chip *chip)
+ioapic_chip_unroute_all(struct chip *chip, struct request *req)
 {
 	for (unsigned pin = 0; pin < chip->ngsi; pin++)
-		inject_route(chip->srv, chip->gsi_base + pin, false, 0, 0);
+		inject_route(chip->srv, req, chip->gsi_base + pin, false, 0, 0);
 }
 
 static void
@@ -189,7 +201,7 @@ ioapic_chip_describe(struct chip *chip, json_object *o)
 {
 	struct ioapic_chip *ic = chip->priv;
 
-	json_object_object_add(o, "base", wire_u64(chip->base));
+	json_object_object_add(o, "base", wire_u64(chip->window[0].base));
 	json_object_object_add(o, "size", wire_u64(IOAPIC_WINDOW_SIZE));
 	json_object_object_add(o, "pins", json_object_new_int64(chip->ngsi));
 	json_object_object_add(o, "gsi-base", json_object_new_int64(chip->gsi_base));
@@ -206,17 +218,26 @@ hex_u64(uint64_t v)
 }
 
 static int
-ioapic_chip_query(struct chip *chip, struct reply *r)
+ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 {
 	struct ioapic_chip *ic = chip->priv;
 	struct ioapic_state *s = xmalloc(sizeof *s);
 	json_object *pins = json_object_new_array();
 
+	uint64_t start = args_u64(a, "start", 0), count = args_u64(a, "count", IOAPIC_MAX_PINS);
+	uint64_t end;
+
 	ioapic_get_state(ic->io, s);
+	/* The entries page like any chip table; every pin fits in the default page. */
+	end = start >= s->pins ? s->pins : start + (count < s->pins - start ? count :
+	    s->pins - start);
 	ioapic_chip_describe(chip, r->ret);
 	json_object_object_add(r->ret, "id-register", json_object_new_int(s->id));
 	json_object_object_add(r->ret, "ioregsel", json_object_new_int(s->ioregsel));
-	for (unsigned pin = 0; pin < s->pins; pin++) {
+	json_object_object_add(r->ret, "total", json_object_new_int64(s->pins));
+	if (end < s->pins)
+		json_object_object_add(r->ret, "next", json_object_new_int64((int64_t)end));
+	for (unsigned pin = (unsigned)(start < s->pins ? start : s->pins); pin < end; pin++) {
 		const struct ioapic_pin_state *p = &s->pin[pin];
 		struct ioapic_rte_fields f;
 		struct ioapic_msi msg;
@@ -268,7 +289,7 @@ ioapic_chip_save(struct chip *chip, struct reply *r)
 	ioapic_get_state(ic->io, s);
 	json_object_object_add(st, "format", json_object_new_string(IOAPIC_STATE_FORMAT));
 	json_object_object_add(st, "version", json_object_new_int(IOAPIC_STATE_VERSION));
-	json_object_object_add(st, "base", wire_u64(chip->base));
+	json_object_object_add(st, "base", wire_u64(chip->window[0].base));
 	json_object_object_add(st, "gsi-base", json_object_new_int64(chip->gsi_base));
 	json_object_object_add(st, "pins", json_object_new_int64(s->pins));
 	json_object_object_add(st, "ioapic-version", json_object_new_int(s->version));
@@ -328,7 +349,7 @@ state_keys(json_object *obj, const char *path, const char *const *allowed, struc
 
 /* Every route, then every pending level line (a load, a returning client). */
 static void
-ioapic_chip_announce(struct chip *chip)
+ioapic_chip_announce(struct chip *chip, struct request *req)
 {
 	struct ioapic_chip *ic = chip->priv;
 
@@ -337,7 +358,7 @@ ioapic_chip_announce(struct chip *chip)
 }
 
 static int
-ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
+ioapic_chip_load(struct chip *chip, struct request *req, json_object *st, struct reply *r)
 {
 	static const char *const top_keys[] = { "format", "version", "base", "gsi-base",
 	    "pins", "ioapic-version", "id", "ioregsel", "entries", NULL };
@@ -359,7 +380,7 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 		    IOAPIC_STATE_FORMAT);
 	if (state_u64(st, "", "version", IOAPIC_STATE_VERSION, IOAPIC_STATE_VERSION, &u, r) < 0)
 		return -EINVAL;
-	if (state_u64(st, "", "base", chip->base, chip->base, &u, r) < 0 ||
+	if (state_u64(st, "", "base", chip->window[0].base, chip->window[0].base, &u, r) < 0 ||
 	    state_u64(st, "", "gsi-base", chip->gsi_base, chip->gsi_base, &u, r) < 0 ||
 	    state_u64(st, "", "pins", chip->ngsi, chip->ngsi, &u, r) < 0 ||
 	    state_u64(st, "", "ioapic-version", ic->version, ic->version, &u, r) < 0)
@@ -418,7 +439,7 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 	 * run; and, as KVM_SET_IRQCHIP re-injects IRR, a pending level line is
 	 * delivered (after its route, as a signal-msi effect).
 	 */
-	ioapic_chip_announce(chip);
+	ioapic_chip_announce(chip, req);
 	rc = 0;
 out:
 	free(s);
@@ -426,7 +447,7 @@ out:
 }
 
 static void
-ioapic_chip_reset(struct chip *chip)
+ioapic_chip_reset(struct chip *chip, struct request *req)
 {
 	struct ioapic_chip *ic = chip->priv;
 
@@ -435,37 +456,32 @@ ioapic_chip_reset(struct chip *chip)
 
 
 static int
-ioapic_chip_mmio_read(struct chip *chip, uint64_t offset, unsigned size, unsigned cpu,
-    uint64_t *value, struct reply *r)
+ioapic_chip_mmio_read(struct chip *chip, struct request *req, struct mmio_access *acc,
+    struct reply *r)
 {
 	struct ioapic_chip *ic = chip->priv;
 
-	if (ioapic_mmio_read(ic->io, offset, size, value) < 0)
+	if (ioapic_mmio_read(ic->io, acc->offset, acc->size, &acc->value) < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u is "
-		    "outside the IOAPIC window", offset, size);
+		    "outside the IOAPIC window", acc->offset, acc->size);
 	return 0;
 }
 
 static int
-ioapic_chip_mmio_write(struct chip *chip, uint64_t offset, unsigned size, unsigned cpu,
-    uint64_t value, struct reply *r)
+ioapic_chip_mmio_write(struct chip *chip, struct request *req, const struct mmio_access *acc,
+    struct reply *r)
 {
 	struct ioapic_chip *ic = chip->priv;
 
-	if (ioapic_mmio_write(ic->io, offset, size, value) < 0)
+	if (ioapic_mmio_write(ic->io, acc->offset, acc->size, acc->value) < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u is "
-		    "outside the IOAPIC window", offset, size);
+		    "outside the IOAPIC window", acc->offset, acc->size);
 	return 0;
 }
 
-static unsigned
-ioapic_chip_nlines(struct chip *chip)
-{
-	return chip->ngsi;
-}
-
 static int
-ioapic_chip_line_set(struct chip *chip, unsigned line, unsigned source, bool level)
+ioapic_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
+    bool level)
 {
 	struct ioapic_chip *ic = chip->priv;
 
@@ -473,7 +489,8 @@ ioapic_chip_line_set(struct chip *chip, unsigned line, unsigned source, bool lev
 }
 
 static int
-ioapic_chip_line_pulse(struct chip *chip, unsigned line, unsigned source)
+ioapic_chip_line_pulse(struct chip *chip, struct request *req, unsigned line,
+    unsigned source)
 {
 	struct ioapic_chip *ic = chip->priv;
 
@@ -481,18 +498,28 @@ ioapic_chip_line_pulse(struct chip *chip, unsigned line, unsigned source)
 }
 
 static void
-ioapic_chip_eoi(struct chip *chip, uint8_t vector)
+ioapic_chip_eoi(struct chip *chip, struct request *req, uint8_t vector)
 {
 	struct ioapic_chip *ic = chip->priv;
 
 	ioapic_eoi(ic->io, vector);
 }
 
+static void
+ioapic_chip_limits(json_object *l)
+{
+	json_object_object_add(l, "max-ioapic-pins", json_object_new_int(IOAPIC_MAX_PINS));
+}
+
+static const char *const ioapic_windows[] = { "registers", NULL };
+
 const struct chip_class chip_class_ioapic = {
 	.type = "ioapic",
 	.help = "Intel 82093AA I/O APIC (x86, KVM split irqchip)",
 	.config_args = ioapic_config_args,
 	.nconfig_args = ARRAY_SIZE(ioapic_config_args),
+	.window_names = ioapic_windows,
+	.limits = ioapic_chip_limits,
 	.create = ioapic_chip_create,
 	.destroy = ioapic_chip_destroy,
 	.unroute_all = ioapic_chip_unroute_all,
@@ -502,10 +529,8 @@ const struct chip_class chip_class_ioapic = {
 	.load = ioapic_chip_load,
 	.reset = ioapic_chip_reset,
 	.announce = ioapic_chip_announce,
-	.window_size = IOAPIC_WINDOW_SIZE,
 	.mmio_read = ioapic_chip_mmio_read,
 	.mmio_write = ioapic_chip_mmio_write,
-	.nlines = ioapic_chip_nlines,
 	.line_set = ioapic_chip_line_set,
 	.line_pulse = ioapic_chip_line_pulse,
 	.eoi = ioapic_chip_eoi,

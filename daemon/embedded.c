@@ -13,7 +13,7 @@
 
 #include "irqchip-embedded.h"
 #include "log.h"
-#include "server.h"
+#include "daemon.h"
 #include "xmalloc.h"
 
 struct irqchip_embedded {

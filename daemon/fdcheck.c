@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "daemon.h"
 
 static const char *const kind_names[] = {
 	[FD_EVENTFD] = "eventfd",

@@ -1,13 +1,24 @@
 /*
- * Injection and route announcements: the only place that decides how an
- * interrupt reaches KVM (DESIGN.md "Injection, and who may touch KVM").
+ * Deliveries and route announcements: the only place that decides how an
+ * interrupt reaches the guest. A chip says what it delivers (struct
+ * delivery); inject() picks the backend, in this order:
  *
- *   kvm     embedded mode only: KVM_SIGNAL_MSI on the VM fd (accept is known);
- *   effect  the GSI's route changed in this request: a signal-msi effect,
- *           ordered after the route so the library commits the route first;
- *   irqfd   the eventfd the VMM bound to the GSI with KVM_IRQFD;
- *   effect  no irqfd, but a request is in progress: a signal-msi effect;
- *   event   otherwise an "interrupt" event for a VMM that owns the CPU side.
+ *   x86 MSI   kvm     embedded mode only: KVM_SIGNAL_MSI on the VM fd;
+ *             effect  the GSI's route changed in this request: a signal-msi
+ *                     effect, after the route, so the library commits it first;
+ *             irqfd   the eventfd the VMM bound to the GSI with KVM_IRQFD;
+ *             effect  no irqfd, but a request is in progress: signal-msi;
+ *             event   otherwise an "interrupt" event, for a VMM that owns
+ *                     the CPU side.
+ *   GSI line  kvm     embedded mode: KVM_IRQ_LINE;
+ *             irqfd   a rising level on a GSI with an irqfd;
+ *             effect  otherwise an irq-line effect (in an effects event
+ *                     outside a request).
+ *   LPI       effect  an lpi effect for the VMM that owns the redistributors.
+ *   CPU irq   effect  a cpu-irq effect (KVM_INTERRUPT is a vCPU ioctl: VMM side).
+ *
+ * KVM refuses VM and vCPU ioctls from any process but the VM's creator
+ * (Documentation/virt/kvm/api.rst, "General description"), hence effects.
  */
 #include "config.h"
 
@@ -19,16 +30,15 @@
 
 #include <linux/kvm.h>
 
-#include "chip.h"
+#include "daemon.h"
 #include "log.h"
-#include "server.h"
 #include "wire.h"
 #include "xmalloc.h"
 
-struct irqfd *
-irqfd_find(struct server *srv, unsigned gsi)
+struct gsi_irqfd *
+gsi_irqfd_find(struct server *srv, unsigned gsi)
 {
-	struct irqfd *f;
+	struct gsi_irqfd *f;
 
 	TAILQ_FOREACH(f, &srv->irqfds, entry) {
 		if (f->gsi == gsi)
@@ -38,7 +48,7 @@ irqfd_find(struct server *srv, unsigned gsi)
 }
 
 void
-irqfd_free(struct server *srv, struct irqfd *f)
+gsi_irqfd_free(struct server *srv, struct gsi_irqfd *f)
 {
 	TAILQ_REMOVE(&srv->irqfds, f, entry);
 	close(f->fd);
@@ -48,7 +58,7 @@ irqfd_free(struct server *srv, struct irqfd *f)
 static bool
 request_routed(const struct request *req, unsigned gsi)
 {
-	for (unsigned i = 0; i < req->nrouted; i++) {
+	for (unsigned i = 0; req != NULL && i < req->nrouted; i++) {
 		if (req->routed_gsis[i] == gsi)
 			return true;
 	}
@@ -65,14 +75,14 @@ msi_object(uint64_t address, uint32_t data)
 	return o;
 }
 
-static void
-add_effect(struct server *srv, const char *kind, json_object *body)
+void
+inject_effect(struct server *srv, struct request *req, const char *kind, json_object *body)
 {
 	json_object *e = json_object_new_object(), *list;
 
 	json_object_object_add(e, kind, body);
-	if (srv->req != NULL) {
-		json_object_array_add(srv->req->effects, e);
+	if (req != NULL) {
+		json_object_array_add(req->effects, e);
 		return;
 	}
 	/* Outside a request (a timer, a notifier) the effect travels as an event. */
@@ -84,19 +94,19 @@ add_effect(struct server *srv, const char *kind, json_object *body)
 }
 
 void
-inject_route(struct server *srv, unsigned gsi, bool present, uint64_t address, uint32_t data)
+inject_route(struct server *srv, struct request *req, unsigned gsi, bool present,
+    uint64_t address, uint32_t data)
 {
 	json_object *body;
-	struct request *req = srv->req;
 
 	if (present) {
 		body = msi_object(address, data);
 		json_object_object_add(body, "gsi", json_object_new_int64(gsi));
-		add_effect(srv, "route", body);
+		inject_effect(srv, req, "route", body);
 	} else {
 		body = json_object_new_object();
 		json_object_object_add(body, "gsi", json_object_new_int64(gsi));
-		add_effect(srv, "unroute", body);
+		inject_effect(srv, req, "unroute", body);
 	}
 	if (req != NULL && !request_routed(req, gsi)) {
 		if (req->nrouted == req->routed_cap) {
@@ -109,7 +119,7 @@ inject_route(struct server *srv, unsigned gsi, bool present, uint64_t address, u
 }
 
 static bool
-inject_kvm(struct server *srv, uint64_t address, uint32_t data)
+kvm_signal_msi(struct server *srv, uint64_t address, uint32_t data)
 {
 	struct kvm_msi msi = {
 		.address_lo = (uint32_t)address,
@@ -131,46 +141,116 @@ inject_kvm(struct server *srv, uint64_t address, uint32_t data)
 	return false;
 }
 
-bool
-inject_msi(struct server *srv, struct chip *chip, unsigned line, unsigned gsi,
-    uint64_t address, uint32_t data)
+static bool
+kvm_irq_line(struct server *srv, unsigned gsi, int level)
 {
-	struct irqfd *f;
-	json_object *body;
-	uint64_t one = 1;
+	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
 
-	if (srv->kvm_vm_fd >= 0)
-		return inject_kvm(srv, address, data);
-	if (srv->req != NULL && request_routed(srv->req, gsi)) {
-		srv->stats.inject_effect++;
-		add_effect(srv, "signal-msi", msi_object(address, data));
+	if (ioctl(srv->kvm_vm_fd, KVM_IRQ_LINE, &l) == 0) {
+		srv->stats.inject_kvm++;
 		return true;
 	}
-	if ((f = irqfd_find(srv, gsi)) != NULL) {
-		if (write(f->fd, &one, sizeof one) == sizeof one) {
-			f->writes++;
-			srv->stats.inject_irqfd++;
-			return true;
-		}
-		log_warn("irqfd for GSI %u: write: %s", gsi, strerror(errno));
-		srv->stats.inject_lost++;
-		return false;
+	log_debug("KVM_IRQ_LINE %u/%d: %s", gsi, level, strerror(errno));
+	srv->stats.inject_lost++;
+	return false;
+}
+
+static bool
+write_irqfd(struct server *srv, struct gsi_irqfd *f)
+{
+	uint64_t one = 1;
+
+	if (write(f->fd, &one, sizeof one) == sizeof one) {
+		f->writes++;
+		srv->stats.inject_irqfd++;
+		return true;
 	}
-	if (srv->req != NULL) {
+	log_warn("irqfd for GSI %u: write: %s", f->gsi, strerror(errno));
+	srv->stats.inject_lost++;
+	return false;
+}
+
+static bool
+inject_x86_msi(struct server *srv, struct request *req, const struct delivery *d)
+{
+	struct gsi_irqfd *f;
+	json_object *body;
+
+	if (srv->kvm_vm_fd >= 0)
+		return kvm_signal_msi(srv, d->address, d->data);
+	if (req != NULL && request_routed(req, d->gsi)) {
 		srv->stats.inject_effect++;
-		add_effect(srv, "signal-msi", msi_object(address, data));
+		inject_effect(srv, req, "signal-msi", msi_object(d->address, d->data));
+		return true;
+	}
+	if (d->gsi != DELIVERY_NO_GSI && (f = gsi_irqfd_find(srv, d->gsi)) != NULL)
+		return write_irqfd(srv, f);
+	if (req != NULL) {
+		srv->stats.inject_effect++;
+		inject_effect(srv, req, "signal-msi", msi_object(d->address, d->data));
 		return true;
 	}
 	if (server_client_negotiated(srv)) {
-		body = msi_object(address, data);
-		json_object_object_add(body, "id", json_object_new_string(chip->id));
-		json_object_object_add(body, "line", json_object_new_int64(line));
-		json_object_object_add(body, "gsi", json_object_new_int64(gsi));
+		body = msi_object(d->address, d->data);
+		json_object_object_add(body, "id", json_object_new_string(d->chip->id));
+		json_object_object_add(body, "line", json_object_new_int64(d->line));
+		if (d->gsi != DELIVERY_NO_GSI)
+			json_object_object_add(body, "gsi", json_object_new_int64(d->gsi));
 		srv->stats.inject_event++;
 		server_event(srv, "interrupt", body);
 		return true;
 	}
 	srv->stats.inject_lost++;
-	log_debug("chip %s line %u: no client to deliver GSI %u to", chip->id, line, gsi);
+	log_debug("chip %s line %u: no client to deliver GSI %u to", d->chip->id, d->line,
+	    d->gsi);
+	return false;
+}
+
+/* Effects with no kernel path from here: they need a client to take them. */
+static bool
+inject_as_effect(struct server *srv, struct request *req, const char *kind,
+    json_object *body)
+{
+	if (req == NULL && !server_client_negotiated(srv)) {
+		json_object_put(body);
+		srv->stats.inject_lost++;
+		return false;
+	}
+	srv->stats.inject_effect++;
+	inject_effect(srv, req, kind, body);
+	return true;
+}
+
+bool
+inject(struct server *srv, struct request *req, const struct delivery *d)
+{
+	struct gsi_irqfd *f;
+	json_object *body;
+
+	switch (d->kind) {
+	case DELIVER_X86_MSI:
+		return inject_x86_msi(srv, req, d);
+	case DELIVER_GSI_LINE:
+		if (srv->kvm_vm_fd >= 0)
+			return kvm_irq_line(srv, d->gsi, d->level);
+		if (d->level && (f = gsi_irqfd_find(srv, d->gsi)) != NULL)
+			return write_irqfd(srv, f);
+		body = json_object_new_object();
+		json_object_object_add(body, "gsi", json_object_new_int64(d->gsi));
+		json_object_object_add(body, "level", json_object_new_int(d->level));
+		return inject_as_effect(srv, req, "irq-line", body);
+	case DELIVER_LPI:
+		body = json_object_new_object();
+		json_object_object_add(body, "intid", json_object_new_int64(d->intid));
+		json_object_object_add(body, "target", json_object_new_int64(d->target));
+		json_object_object_add(body, "device", json_object_new_int64(d->device));
+		json_object_object_add(body, "event", json_object_new_int64(d->event));
+		return inject_as_effect(srv, req, "lpi", body);
+	case DELIVER_CPU_IRQ:
+		body = json_object_new_object();
+		json_object_object_add(body, "cpu", json_object_new_int64(d->cpu));
+		json_object_object_add(body, "level", json_object_new_int(d->level));
+		return inject_as_effect(srv, req, "cpu-irq", body);
+	}
 	return false;
 }

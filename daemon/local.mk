@@ -1,8 +1,10 @@
 # The server (a convenience library shared by the daemon, embedded mode and tests).
 noinst_LTLIBRARIES += daemon/libserver.la
-daemon_libserver_la_SOURCES = daemon/args.c daemon/args.h daemon/chip.h \
-	daemon/chip_ioapic.c daemon/commands.c daemon/commands.h daemon/fdcheck.c \
-	daemon/inject.c daemon/notifier.c daemon/server.c daemon/server.h
+daemon_libserver_la_SOURCES = daemon/daemon.h daemon/args.c daemon/chip.c \
+	daemon/chip_ioapic.c daemon/cmd-chip.c daemon/cmd-fd.c daemon/cmd-memory.c \
+	daemon/cmd-session.c daemon/cmdtab.c daemon/dispatch.c daemon/fdcheck.c \
+	daemon/inject.c daemon/memory.c daemon/notifier.c daemon/outbound.c \
+	daemon/reply.c daemon/server.c
 daemon_libserver_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
 daemon_libserver_la_LIBADD = emul/ioapic/libioapic.la emul/gicv3-its/libgicv3_its.la \
 	emul/xics/libxics.la emul/xive/libxive.la proto/libwire.la common/libcommon.la \

@@ -21,11 +21,8 @@
 
 #include <event2/event.h>
 
-#include "args.h"
-#include "chip.h"
-#include "commands.h"
+#include "daemon.h"
 #include "log.h"
-#include "server.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -108,9 +105,10 @@ static void
 print_capabilities(void)
 {
 	json_object *o = json_object_new_object(), *cmds = json_object_new_array();
+	const struct command *cmd;
 
-	for (size_t i = 0; i < ncommands; i++)
-		json_object_array_add(cmds, json_object_new_string(commands[i].name));
+	for (size_t i = 0; (cmd = command_at(i)) != NULL; i++)
+		json_object_array_add(cmds, json_object_new_string(cmd->name));
 	json_object_object_add(o, "type", json_object_new_string("irqchipd"));
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "protocol", json_object_new_int(1));
@@ -125,12 +123,13 @@ print_capabilities(void)
 static void
 list_commands(void)
 {
+	const struct command *cmd;
 	char what[256];
 
-	for (size_t i = 0; i < ncommands; i++) {
-		printf("%-20s %s\n", commands[i].name, commands[i].help);
-		for (size_t j = 0; j < commands[i].nargs; j++) {
-			const struct arg_spec *s = &commands[i].args[j];
+	for (size_t i = 0; (cmd = command_at(i)) != NULL; i++) {
+		printf("%-20s %s\n", cmd->name, cmd->help);
+		for (size_t j = 0; j < cmd->nargs; j++) {
+			const struct arg_spec *s = &cmd->args[j];
 
 			arg_describe(s, what, sizeof what);
 			printf("    %s%-14s%s %s\n", (s->flags & ARG_REQUIRED) ? "" : "[",

@@ -2,7 +2,8 @@
  * Device eventfds wired to chip inputs. An edge notifier turns each eventfd
  * write into one pulse; a level notifier asserts on a write and is deasserted
  * by the line's EOI, which then signals the resample eventfd: KVM's irqfd
- * resample, which KVM refuses under split irqchip (SPECS.md 1.3).
+ * resample, which KVM refuses under split irqchip (Documentation/virt/kvm/api.rst,
+ * KVM_IRQFD: KVM_IRQFD_FLAG_RESAMPLE needs an in-kernel irqchip).
  */
 #include "config.h"
 
@@ -12,9 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chip.h"
 #include "log.h"
-#include "server.h"
+#include "daemon.h"
 
 /* A burst larger than this is one storm, not work to replay write by write. */
 #define NOTIFIER_MAX_PULSES	65536
@@ -57,10 +57,10 @@ notifier_cb(evutil_socket_t fd, short what, void *arg)
 			count = NOTIFIER_MAX_PULSES;
 		}
 		for (i = 0; i < count; i++)
-			n->chip->cls->line_pulse(n->chip, n->line, n->source);
+			chip_line_pulse(n->chip, NULL, n->line, n->source);
 	} else {
 		n->asserted = true;
-		n->chip->cls->line_set(n->chip, n->line, n->source, true);
+		chip_line_set(n->chip, NULL, n->line, n->source, true);
 	}
 }
 
@@ -92,13 +92,24 @@ notifier_free(struct server *srv, struct notifier *n)
 	 * Its source may be high from a chip-load even if it never wrote.
 	 */
 	n->asserted = false;
-	n->chip->cls->line_set(n->chip, n->line, n->source, false);
+	chip_line_set(n->chip, NULL, n->line, n->source, false);
 	if (n->ev != NULL)
 		event_free(n->ev);
 	close(n->fd);
 	if (n->resample_fd >= 0)
 		close(n->resample_fd);
 	free(n);
+}
+
+void
+notifier_free_chip(struct server *srv, struct chip *chip)
+{
+	struct notifier *n, *next;
+
+	TAILQ_FOREACH_SAFE(n, &srv->notifiers, entry, next) {
+		if (n->chip == chip)
+			notifier_free(srv, n);
+	}
 }
 
 void
@@ -117,7 +128,7 @@ notifier_resample(struct server *srv, struct chip *chip, unsigned line)
 		 * migrated device), and nothing else would ever lower it.
 		 */
 		n->asserted = false;
-		chip->cls->line_set(chip, line, n->source, false);
+		chip_line_set(chip, chip->req, line, n->source, false);
 		if (n->resample_fd >= 0 && write(n->resample_fd, &one, sizeof one) != sizeof one)
 			log_warn("notifier %s line %u: resample write: %s", chip->id, line,
 			    strerror(errno));

@@ -92,6 +92,21 @@ compare "argument (command, name)" "$tmp/args.known" "$tmp/args.man" irqchipd-pr
 
 # Long flags: those in --help against the .It items of the page, and every
 # "Fl -name" anywhere in the page against --help.
+# Chip types: the daemon's class list against the subsections of CHIP TYPES.
+if ! "$daemon" --print-capabilities > "$tmp/caps"; then
+	echo "check-manpages: irqchipd --print-capabilities failed" >&2
+	exit 99
+fi
+sed -n 's/.*"chip-types":\[\([^]]*\)\].*/\1/p' "$tmp/caps" | tr ',' '\n' |
+    tr -d '"' | sed '/^$/d' > "$tmp/types.known"
+if [ ! -s "$tmp/types.known" ]; then
+	echo "check-manpages: irqchipd --print-capabilities listed no chip types" >&2
+	exit 99
+fi
+awk '/^\.Sh / { sec = substr($0, 5); next }
+    sec == "CHIP TYPES" && /^\.Ss / { print $2 }' "$proto7" > "$tmp/types.man"
+compare "chip type" "$tmp/types.known" "$tmp/types.man" irqchipd-protocol.7
+
 flags_help() {
 	"$1" --help | grep -oE -e '--[a-z][a-z0-9-]*' | sort -u
 }

@@ -13,3 +13,10 @@ tests_check_daemon_LDADD = $(TEST_LIBS)
 tests_check_irqchipctl_SOURCES = tests/check_irqchipctl.c
 tests_check_irqchipctl_CFLAGS = $(TEST_CFLAGS)
 tests_check_irqchipctl_LDADD = $(TEST_LIBS)
+
+# The chip seam: a test-only chip class with every hook, on an in-process server.
+check_PROGRAMS += tests/check_seam
+TESTS += tests/check_seam
+tests_check_seam_SOURCES = tests/check_seam.c
+tests_check_seam_CFLAGS = $(TEST_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_check_seam_LDADD = daemon/libserver.la $(TEST_LIBS) -lpthread

@@ -21,7 +21,9 @@ const char *const test_all_commands[] = {
 	"negotiate", "query-version", "query-capabilities", "query-status", "query-chips",
 	"query-commands", "chip-add", "chip-del", "chip-query", "chip-save", "chip-load",
 	"chip-reset", "mmio-read", "mmio-write", "line-set", "line-pulse", "eoi",
-	"irqfd-add", "irqfd-del", "notifier-add", "notifier-del", "kvm-attach", NULL,
+	"chip-select", "msi", "translate", "hcall", "rtas", "irqfd-add", "irqfd-del",
+	"notifier-add", "notifier-del", "memory-add", "memory-del", "query-memory",
+	"kvm-attach", NULL,
 };
 
 const char *

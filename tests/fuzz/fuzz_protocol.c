@@ -14,7 +14,7 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "server.h"
+#include "daemon.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -1,0 +1,212 @@
+/* Session commands: negotiate, the queries about the daemon itself, kvm-attach. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "compiler.h"
+#include "daemon.h"
+#include "log.h"
+#include "wire.h"
+
+static int
+cmd_negotiate(struct request *req, struct args *a, struct reply *r)
+{
+	struct server *srv = req->srv;
+	const char *resume = args_str(a, "resume", NULL);
+	unsigned nchips = chip_count(srv);
+	struct chip *chip;
+
+	if (req->client->negotiated)
+		return reply_error(r, ERR_SESSION, "this connection has already negotiated");
+	if (resume != NULL) {
+		if (strcmp(resume, srv->token) != 0)
+			return reply_error(r, ERR_SESSION, "argument 'resume' does not match "
+			    "this daemon's session token (the greeting's \"session\")");
+	} else if (nchips > 0) {
+		return reply_error(r, ERR_SESSION, "this daemon keeps the state of an earlier "
+		    "session (%u chips); negotiate with 'resume' set to the greeting's session "
+		    "token to take it over", nchips);
+	}
+	req->client->negotiated = true;
+	/* Capabilities the client asks for are informative: unknown ones are ignored. */
+	json_object_object_add(r->ret, "capabilities", server_capabilities(srv));
+	json_object_object_add(r->ret, "session", json_object_new_string(srv->token));
+	json_object_object_add(r->ret, "resumed", json_object_new_boolean(resume != NULL));
+	/* A resumed client's routing table is rebuilt from the chips' current routes. */
+	if (resume != NULL) {
+		TAILQ_FOREACH(chip, &srv->chips, entry)
+			chip_announce(chip, req);
+	}
+	log_info("session %s %s", srv->token, resume != NULL ? "resumed" : "started");
+	return 0;
+}
+
+static int
+cmd_query_version(struct request *req, struct args *a, struct reply *r)
+{
+	json_object_object_add(r->ret, "irqchipd", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(r->ret, "protocol", json_object_new_int(1));
+	json_object_object_add(r->ret, "package", json_object_new_string(PACKAGE_STRING));
+	return 0;
+}
+
+static int
+cmd_query_capabilities(struct request *req, struct args *a, struct reply *r)
+{
+	json_object_object_add(r->ret, "capabilities", server_capabilities(req->srv));
+	json_object_object_add(r->ret, "chip-types", chip_types_json());
+	json_object_object_add(r->ret, "limits", server_limits());
+	return 0;
+}
+
+static int
+cmd_query_status(struct request *req, struct args *a, struct reply *r)
+{
+	struct server *srv = req->srv;
+	const struct counters *s = &srv->stats;
+	json_object *c = json_object_new_object(), *byc = json_object_new_object();
+	json_object *inj = json_object_new_object();
+	struct timespec now;
+	struct gsi_irqfd *f;
+	struct notifier *n;
+	struct mem_region *m;
+	unsigned nirqfds = 0, nnotifiers = 0, nregions = 0;
+	uint64_t ram = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	TAILQ_FOREACH(f, &srv->irqfds, entry)
+		nirqfds++;
+	TAILQ_FOREACH(n, &srv->notifiers, entry)
+		nnotifiers++;
+	TAILQ_FOREACH(m, &srv->memory, entry) {
+		nregions++;
+		ram += m->size;
+	}
+
+	json_object_object_add(r->ret, "uptime-ms", wire_u64((uint64_t)
+	    ((now.tv_sec - srv->started.tv_sec) * 1000 +
+	    (now.tv_nsec - srv->started.tv_nsec) / 1000000)));
+	json_object_object_add(r->ret, "session", json_object_new_string(srv->token));
+	json_object_object_add(r->ret, "embedded", json_object_new_boolean(srv->opts.embedded));
+	json_object_object_add(r->ret, "kvm-backend", json_object_new_boolean(srv->kvm_vm_fd >= 0));
+	json_object_object_add(c, "connections", wire_u64(s->connections));
+	json_object_object_add(c, "rejected-connections", wire_u64(s->rejected_connections));
+	json_object_object_add(c, "messages", wire_u64(s->messages));
+	json_object_object_add(c, "replies", wire_u64(s->replies));
+	json_object_object_add(c, "errors", wire_u64(s->errors));
+	json_object_object_add(c, "events", wire_u64(s->events));
+	json_object_object_add(c, "guest-errors", wire_u64(s->guest_errors));
+	json_object_object_add(c, "notifier-triggers", wire_u64(s->notifier_triggers));
+	json_object_object_add(c, "resamples", wire_u64(s->resamples));
+	for (int i = 0; i < ERR_CLASS_COUNT; i++)
+		json_object_object_add(byc, error_class_name((enum error_class)i),
+		    wire_u64(s->errors_by_class[i]));
+	json_object_object_add(c, "errors-by-class", byc);
+	json_object_object_add(inj, "irqfd", wire_u64(s->inject_irqfd));
+	json_object_object_add(inj, "kvm", wire_u64(s->inject_kvm));
+	json_object_object_add(inj, "effect", wire_u64(s->inject_effect));
+	json_object_object_add(inj, "event", wire_u64(s->inject_event));
+	json_object_object_add(inj, "lost", wire_u64(s->inject_lost));
+	json_object_object_add(c, "injections", inj);
+	json_object_object_add(r->ret, "counters", c);
+	json_object_object_add(r->ret, "open-fds", json_object_new_int64(count_open_fds()));
+	json_object_object_add(r->ret, "chips", json_object_new_int64(chip_count(srv)));
+	json_object_object_add(r->ret, "irqfds", json_object_new_int64(nirqfds));
+	json_object_object_add(r->ret, "notifiers", json_object_new_int64(nnotifiers));
+	json_object_object_add(r->ret, "memory-regions", json_object_new_int64(nregions));
+	json_object_object_add(r->ret, "memory-bytes", wire_u64(ram));
+	return 0;
+}
+
+static json_object *
+describe_args(const struct arg_spec *specs, size_t n)
+{
+	json_object *list = json_object_new_array();
+	char what[256];
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+
+		arg_describe(&specs[i], what, sizeof what);
+		json_object_object_add(o, "name", json_object_new_string(specs[i].name));
+		json_object_object_add(o, "type", json_object_new_string(what));
+		json_object_object_add(o, "required",
+		    json_object_new_boolean(specs[i].flags & ARG_REQUIRED));
+		if (specs[i].help != NULL)
+			json_object_object_add(o, "help", json_object_new_string(specs[i].help));
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
+static int
+cmd_query_commands(struct request *req, struct args *a, struct reply *r)
+{
+	json_object *list = json_object_new_array(), *types = json_object_new_array();
+	const struct chip_class *cls;
+	const struct command *cmd;
+
+	for (size_t i = 0; (cmd = command_at(i)) != NULL; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(cmd->name));
+		json_object_object_add(o, "help", json_object_new_string(cmd->help));
+		json_object_object_add(o, "arguments", describe_args(cmd->args, cmd->nargs));
+		json_object_array_add(list, o);
+	}
+	for (size_t i = 0; (cls = chip_class_at(i)) != NULL; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "type", json_object_new_string(cls->type));
+		json_object_object_add(o, "help", json_object_new_string(cls->help));
+		json_object_object_add(o, "arguments",
+		    describe_args(cls->config_args, cls->nconfig_args));
+		json_object_array_add(types, o);
+	}
+	json_object_object_add(r->ret, "commands", list);
+	json_object_object_add(r->ret, "chip-types", types);
+	return 0;
+}
+
+static int
+cmd_kvm_attach(struct request *req, struct args *a, struct reply *r)
+{
+	struct server *srv = req->srv;
+
+	if (!srv->opts.embedded)
+		return reply_error(r, ERR_UNSUPPORTED, "kvm-attach works only in embedded mode: "
+		    "KVM refuses VM ioctls from any process but the VM's creator (EIO)");
+	if (srv->kvm_vm_fd >= 0)
+		return reply_error(r, ERR_ALREADY_EXISTS, "a KVM VM fd is already attached");
+	srv->kvm_vm_fd = args_take_fd(a, "fd");
+	return 0;
+}
+
+#define R ARG_REQUIRED
+#define ARGS(x) x, ARRAY_SIZE(x)
+
+static const struct arg_spec negotiate_args[] = {
+	{ "capabilities", ARG_STRINGS, 0, .help = "capabilities the client knows" },
+	{ "resume", ARG_STRING, 0, .help = "the session token, to take over kept state" },
+};
+static const struct arg_spec kvm_attach_args[] = {
+	{ "fd", ARG_FD, R, .fd_kind = FD_KVM_VM, .help = "the VM fd (embedded mode only)" },
+};
+
+static const struct command session_commands[] = {
+	{ "negotiate", cmd_negotiate, ARGS(negotiate_args), CMD_BEFORE_NEGOTIATE | CMD_EFFECTS,
+	    "start (or resume) the session; must come first" },
+	{ "query-version", cmd_query_version, NULL, 0, 0, "daemon and protocol versions" },
+	{ "query-capabilities", cmd_query_capabilities, NULL, 0, 0,
+	    "capabilities, chip types and limits" },
+	{ "query-status", cmd_query_status, NULL, 0, 0,
+	    "uptime, counters, open fds, chips, memory" },
+	{ "query-commands", cmd_query_commands, NULL, 0, 0,
+	    "this table: commands, arguments, chip types" },
+	{ "kvm-attach", cmd_kvm_attach, ARGS(kvm_attach_args), 0,
+	    "embedded mode: inject with KVM_SIGNAL_MSI on this VM fd" },
+};
+
+const struct command_table cmd_session_table = { ARGS(session_commands) };

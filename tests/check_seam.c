@@ -1,0 +1,796 @@
+/*
+ * The chip seam: a test-only chip class ("seam-test") that has every hook the
+ * fabric offers, registered before an in-process server starts, and driven
+ * through the client library over a socketpair. Each generic command is
+ * checked once here, against what irqchipd-protocol(7) promises for it:
+ * several windows and the `window` argument, the calling `cpu`, lines
+ * numbered from a base, MSI windows, translate, hcall and rtas with the
+ * active presenter, the four delivery kinds as effects, guest memory through
+ * the bounds-checked accessor, and Unsupported for a hook a class lacks.
+ */
+#include "config.h"
+
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compiler.h"
+#include "daemon.h"
+#include "log.h"
+#include "testlib.h"
+
+/* ---------------------------------------------------------- the test class */
+
+#define SEAM_ALPHA_SIZE	0x1000
+#define SEAM_BETA_SIZE	0x20000
+
+struct seam {
+	uint64_t last_gpa;
+	int last_read;		/* 0, or the guest_read error */
+	uint64_t mem;		/* what it read */
+	unsigned last_cpu;
+};
+
+static const struct arg_spec seam_config[] = {
+	{ "base", ARG_U64, ARG_REQUIRED, 0, UINT64_MAX, .help = "window alpha's base" },
+	{ "line-base", ARG_U64, 0, 0, LINE_MAX_GLOBAL, .help = "first line" },
+	{ "lines", ARG_U64, 0, 0, 1024, .help = "number of lines" },
+	{ "msi-base", ARG_U64, 0, 0, UINT64_MAX, .help = "MSI window" },
+	{ "gsi-base", ARG_U64, 0, 0, 4095, .help = "first GSI" },
+};
+
+static int
+seam_create(struct chip *chip, const struct args *a, struct reply *r)
+{
+	chip->priv = calloc(1, sizeof(struct seam));
+	chip->window[0].base = args_u64(a, "base", 0);
+	chip->window[0].size = SEAM_ALPHA_SIZE;
+	chip->window[1].base = args_u64(a, "base", 0) + 0x100000;
+	chip->window[1].size = SEAM_BETA_SIZE;
+	chip->nwindows = 2;
+	chip->line_base = (unsigned)args_u64(a, "line-base", 4096);
+	chip->nlines = (unsigned)args_u64(a, "lines", 16);
+	if (args_has(a, "msi-base")) {
+		chip->msi.base = args_u64(a, "msi-base", 0);
+		chip->msi.size = 0x1000;
+	}
+	chip->gsi_base = (unsigned)args_u64(a, "gsi-base", 100);
+	chip->ngsi = 4;
+	return 0;
+}
+
+static void
+seam_destroy(struct chip *chip)
+{
+	free(chip->priv);
+}
+
+static void
+seam_describe(struct chip *chip, json_object *o)
+{
+	json_object_object_add(o, "lines", json_object_new_int64(chip->nlines));
+}
+
+static int
+seam_query(struct chip *chip, const struct args *a, struct reply *r)
+{
+	struct seam *s = chip->priv;
+
+	json_object_object_add(r->ret, "last-gpa", json_object_new_int64((int64_t)s->last_gpa));
+	json_object_object_add(r->ret, "last-read", json_object_new_int(s->last_read));
+	json_object_object_add(r->ret, "mem", json_object_new_int64((int64_t)s->mem));
+	json_object_object_add(r->ret, "last-cpu", json_object_new_int64(s->last_cpu));
+	return 0;
+}
+
+static void
+seam_deliver(struct chip *chip, enum delivery_kind kind, unsigned n)
+{
+	struct delivery d = {
+		.kind = kind, .chip = chip, .line = n, .gsi = chip->gsi_base,
+		.address = 0xfee00000, .data = 0x30 + n, .level = 1,
+		.intid = 8192 + n, .target = 1, .device = 7, .event = n, .cpu = n,
+	};
+
+	inject(chip->srv, chip->req, &d);
+}
+
+/* alpha reads back (window, offset, cpu); beta reads guest memory. */
+static int
+seam_mmio_read(struct chip *chip, struct request *req, struct mmio_access *acc,
+    struct reply *r)
+{
+	struct seam *s = chip->priv;
+
+	s->last_cpu = acc->cpu;
+	acc->value = (uint64_t)acc->window << 40 | (uint64_t)acc->cpu << 32 | acc->offset;
+	return 0;
+}
+
+/*
+ * alpha: value 1..4 is a delivery of that kind (x86 MSI, GSI line, LPI, CPU
+ * irq), 5 a route; beta: value is a guest address to read 8 bytes from.
+ */
+static int
+seam_mmio_write(struct chip *chip, struct request *req, const struct mmio_access *acc,
+    struct reply *r)
+{
+	struct seam *s = chip->priv;
+
+	s->last_cpu = acc->cpu;
+	if (acc->window == 1) {
+		s->last_gpa = acc->value;
+		s->last_read = guest_read(chip->srv, acc->value, &s->mem, sizeof s->mem);
+		if (s->last_read < 0)
+			chip_guest_error(chip, "bad-gpa", "read outside guest RAM");
+		return 0;
+	}
+	switch (acc->value) {
+	case 1:
+		seam_deliver(chip, DELIVER_X86_MSI, acc->cpu);
+		break;
+	case 2:
+		seam_deliver(chip, DELIVER_GSI_LINE, acc->cpu);
+		break;
+	case 3:
+		seam_deliver(chip, DELIVER_LPI, acc->cpu);
+		break;
+	case 4:
+		seam_deliver(chip, DELIVER_CPU_IRQ, acc->cpu);
+		break;
+	case 5:
+		inject_route(chip->srv, req, chip->gsi_base, true, 0xfee00000, 0x41);
+		break;
+	}
+	return 0;
+}
+
+/* A line goes out as the CPU interrupt of cpu (line - line_base). */
+static int
+seam_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
+    bool level)
+{
+	struct delivery d = { .kind = DELIVER_CPU_IRQ, .chip = chip, .line = line,
+	    .cpu = line - chip->line_base, .level = level };
+
+	inject(chip->srv, chip->req, &d);
+	return 0;
+}
+
+static int
+seam_line_pulse(struct chip *chip, struct request *req, unsigned line, unsigned source)
+{
+	seam_line_set(chip, req, line, source, true);
+	return seam_line_set(chip, req, line, source, false);
+}
+
+static int
+seam_msi(struct chip *chip, struct request *req, const struct msi_write *m, struct reply *r)
+{
+	struct delivery d = { .kind = DELIVER_LPI, .chip = chip,
+	    .intid = 8192 + m->data, .target = 0, .device = m->source, .event = m->data };
+
+	if (!m->has_source)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'source' is required");
+	inject(chip->srv, req, &d);
+	return 0;
+}
+
+static int
+seam_translate(struct chip *chip, const struct args *a, struct reply *r)
+{
+	json_object_object_add(r->ret, "translated", json_object_new_boolean(true));
+	json_object_object_add(r->ret, "intid",
+	    json_object_new_int64(8192 + (int64_t)args_u64(a, "event", args_u64(a, "data", 0))));
+	return 0;
+}
+
+/* H_FUNCTION for 0xff; otherwise the arguments come back reversed, then the timebase. */
+static int
+seam_hcall(struct chip *chip, struct request *req, struct hcall *h, struct reply *r)
+{
+	if (h->cpu >= 4)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'cpu' must be in 0..3");
+	if (h->opcode == 0xff) {
+		h->ret = -2;
+		return 0;
+	}
+	for (unsigned i = 0; i < h->nargs; i++)
+		h->values[i] = h->args[h->nargs - 1 - i];
+	h->values[h->nargs] = h->timebase;
+	h->nvalues = h->nargs + 1;
+	h->ret = 0;
+	seam_deliver(chip, DELIVER_CPU_IRQ, h->cpu);
+	return 0;
+}
+
+/* Status 0 and the sum of the arguments; -3 (parameter error) for nret 0. */
+static int
+seam_rtas(struct chip *chip, struct request *req, struct rtas_call *c, struct reply *r)
+{
+	uint64_t sum = 0;
+
+	if (strcmp(c->name, "test,sum") != 0)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'name': unknown call");
+	if (c->nret < 2) {
+		c->status = -3;
+		return 0;
+	}
+	for (unsigned i = 0; i < c->nargs; i++)
+		sum += c->args[i];
+	c->status = 0;
+	c->values[0] = sum;
+	c->nvalues = 1;
+	return 0;
+}
+
+static void
+seam_limits(json_object *l)
+{
+	json_object_object_add(l, "max-seam-lines", json_object_new_int(1024));
+}
+
+static const char *const seam_windows[] = { "alpha", "beta", NULL };
+static const char *const seam_caps[] = { "everything", NULL };
+
+static const struct chip_class seam_class = {
+	.type = "seam-test",
+	.help = "a test-only chip with every hook",
+	.config_args = seam_config,
+	.nconfig_args = ARRAY_SIZE(seam_config),
+	.window_names = seam_windows,
+	.limits = seam_limits,
+	.capabilities = seam_caps,
+	.create = seam_create,
+	.destroy = seam_destroy,
+	.describe = seam_describe,
+	.query = seam_query,
+	.mmio_read = seam_mmio_read,
+	.mmio_write = seam_mmio_write,
+	.line_set = seam_line_set,
+	.line_pulse = seam_line_pulse,
+	.msi = seam_msi,
+	.translate = seam_translate,
+	.hcall = seam_hcall,
+	.rtas = seam_rtas,
+};
+
+/* ------------------------------------------------- an in-process server */
+
+struct harness {
+	struct event_base *base;
+	struct server *srv;
+	pthread_t thread;
+	int stop_fd;
+	struct event *stop_ev;
+	struct irqchip_client *c;
+};
+
+static struct harness h;
+
+static void
+stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(h.base);
+}
+
+static void *
+loop(void *arg)
+{
+	event_base_dispatch(h.base);
+	return NULL;
+}
+
+static void
+setup(void)
+{
+	struct server_options opts = { .exit_on_disconnect = false };
+	char *cause = NULL;
+	int sv[2];
+
+	log_set_level(LOG_LEVEL_ERROR);
+	chip_class_register(&seam_class);	/* -EEXIST after the first test: fine */
+	h.base = server_event_base_new();
+	h.srv = server_create(h.base, &opts, &cause);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(server_attach(h.srv, sv[1], getuid(), &cause), 0);
+	h.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	h.stop_ev = event_new(h.base, h.stop_fd, EV_READ, stop_cb, NULL);
+	event_add(h.stop_ev, NULL);
+	ck_assert_int_eq(pthread_create(&h.thread, NULL, loop, NULL), 0);
+	ck_assert_int_eq(irqchip_client_open_fd(sv[0], &h.c, &cause), 0);
+	ck_assert_int_eq(irqchip_client_negotiate(h.c, NULL, NULL, NULL, &cause), 0);
+}
+
+static void
+teardown(void)
+{
+	uint64_t one = 1;
+
+	irqchip_client_close(h.c);
+	ck_assert_int_eq(write(h.stop_fd, &one, sizeof one), (ssize_t)sizeof one);
+	pthread_join(h.thread, NULL);
+	server_free(h.srv);
+	event_free(h.stop_ev);
+	close(h.stop_fd);
+	event_base_free(h.base);
+}
+
+static void
+add_seam(const char *id, const char *extra)
+{
+	char args[512];
+	json_object *ret;
+
+	snprintf(args, sizeof args, "{\"type\": \"seam-test\", \"id\": \"%s\"%s%s}", id,
+	    extra[0] != '\0' ? ", " : "", extra);
+	ret = test_call_ok(h.c, "chip-add", args, NULL, 0);
+	json_object_put(ret);
+}
+
+/* The one effect of a reply, asserting its kind; returns its body. */
+static json_object *
+only_effect(json_object *ret, const char *kind)
+{
+	json_object *effects = test_get(ret, "effects");
+
+	ck_assert_int_eq(json_object_array_length(effects), 1);
+	return test_get(json_object_array_get_idx(effects, 0), kind);
+}
+
+/* ----------------------------------------------------------------- tests */
+
+START_TEST(test_class_listed)
+{
+	json_object *ret = test_call_ok(h.c, "query-capabilities", NULL, NULL, 0);
+	const char *text = json_object_to_json_string(ret);
+
+	ck_assert(test_contains(text, "\"chip:seam-test\""));
+	ck_assert(test_contains(text, "\"seam-test:everything\""));
+	ck_assert(test_contains(text, "\"chip:ioapic\""));
+	ck_assert_int_eq(test_get_int(ret, "limits.max-seam-lines"), 1024);
+	ck_assert_int_eq(test_get_int(ret, "limits.max-ioapic-pins"), 120);
+	json_object_put(ret);
+	/* The class's own arguments reach chip-add's schema. */
+	free(test_call_err(h.c, "chip-add", "{\"type\": \"seam-test\", \"id\": \"s\"}", NULL,
+	    0, "InvalidParameter"));
+}
+END_TEST
+
+START_TEST(test_overlaps_refused)
+{
+	char *desc;
+	json_object *ret;
+
+	add_seam("s0", "\"base\": \"0x10000000\", \"msi-base\": \"0x20000000\"");
+	/* Window beta of s0 is at base + 1 MiB: a second chip's alpha may not meet it. */
+	desc = test_call_err(h.c, "chip-add", "{\"type\": \"seam-test\", \"id\": \"s1\", "
+	    "\"base\": \"0x10100000\", \"gsi-base\": 200}", NULL, 0, "AlreadyExists");
+	ck_assert_msg(test_contains(desc, "alpha window") && test_contains(desc, "'s0'"),
+	    "%s", desc);
+	free(desc);
+	desc = test_call_err(h.c, "chip-add", "{\"type\": \"seam-test\", \"id\": \"s1\", "
+	    "\"base\": \"0x30000000\", \"msi-base\": \"0x20000800\", \"gsi-base\": 200}", NULL,
+	    0, "AlreadyExists");
+	ck_assert_msg(test_contains(desc, "MSI window"), "%s", desc);
+	free(desc);
+	desc = test_call_err(h.c, "chip-add", "{\"type\": \"seam-test\", \"id\": \"s1\", "
+	    "\"base\": \"0x30000000\", \"gsi-base\": 102}", NULL, 0, "AlreadyExists");
+	ck_assert_msg(test_contains(desc, "GSIs 102..105"), "%s", desc);
+	free(desc);
+	/* Nothing of the refused chips stayed. */
+	ret = test_call_ok(h.c, "query-chips", NULL, NULL, 0);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "chips")), 1);
+	json_object_put(ret);
+}
+END_TEST
+
+START_TEST(test_windows_and_cpu)
+{
+	json_object *ret;
+	char *desc;
+
+	add_seam("s0", "\"base\": 65536");
+	/* The first window is the default. */
+	ret = test_call_ok(h.c, "mmio-read", "{\"id\": \"s0\", \"offset\": 16, \"size\": 4, "
+	    "\"cpu\": 3}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "value"), (int64_t)3 << 32 | 16);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "mmio-read", "{\"id\": \"s0\", \"offset\": \"0x1fff8\", "
+	    "\"size\": 8, \"window\": \"beta\"}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "value"), (int64_t)1 << 40 | 0x1fff8);
+	json_object_put(ret);
+	desc = test_call_err(h.c, "mmio-read", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"window\": \"gamma\"}", NULL, 0, "InvalidParameter");
+	ck_assert_msg(test_contains(desc, "alpha, beta"), "%s", desc);
+	free(desc);
+	/* Each window has its own size: 0x1000 fits beta, not alpha. */
+	free(test_call_err(h.c, "mmio-read", "{\"id\": \"s0\", \"offset\": 4096, \"size\": 4}",
+	    NULL, 0, "InvalidParameter"));
+	ret = test_call_ok(h.c, "mmio-read", "{\"id\": \"s0\", \"offset\": 4096, \"size\": 4, "
+	    "\"window\": \"beta\"}", NULL, 0);
+	json_object_put(ret);
+	/* An offset near 2^64 is refused by the window, not wrapped. */
+	free(test_call_err(h.c, "mmio-read", "{\"id\": \"s0\", \"offset\": "
+	    "\"0xfffffffffffffffc\", \"size\": 8}", NULL, 0, "InvalidParameter"));
+	/* ioapic: one window, named registers. */
+	ret = test_call_ok(h.c, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io\"}", NULL, 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "mmio-read", "{\"id\": \"io\", \"offset\": 0, \"size\": 4, "
+	    "\"window\": \"registers\"}", NULL, 0);
+	json_object_put(ret);
+}
+END_TEST
+
+START_TEST(test_delivery_kinds)
+{
+	json_object *ret, *e;
+
+	add_seam("s0", "\"base\": 65536, \"gsi-base\": 100");
+	/* No irqfd, in a request: an x86 MSI becomes signal-msi. */
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 1, \"cpu\": 2}", NULL, 0);
+	e = only_effect(ret, "signal-msi");
+	ck_assert_int_eq(test_get_int(e, "address"), 0xfee00000);
+	ck_assert_int_eq(test_get_int(e, "data"), 0x32);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 2}", NULL, 0);
+	e = only_effect(ret, "irq-line");
+	ck_assert_int_eq(test_get_int(e, "gsi"), 100);
+	ck_assert_int_eq(test_get_int(e, "level"), 1);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 3, \"cpu\": 5}", NULL, 0);
+	e = only_effect(ret, "lpi");
+	ck_assert_int_eq(test_get_int(e, "intid"), 8197);
+	ck_assert_int_eq(test_get_int(e, "target"), 1);
+	ck_assert_int_eq(test_get_int(e, "device"), 7);
+	ck_assert_int_eq(test_get_int(e, "event"), 5);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 4, \"cpu\": 1}", NULL, 0);
+	e = only_effect(ret, "cpu-irq");
+	ck_assert_int_eq(test_get_int(e, "cpu"), 1);
+	ck_assert_int_eq(test_get_int(e, "level"), 1);
+	json_object_put(ret);
+}
+END_TEST
+
+START_TEST(test_irqfd_backends)
+{
+	json_object *ret;
+	uint64_t n = 0;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), dup1 = dup(fd);
+
+	add_seam("s0", "\"base\": 65536, \"gsi-base\": 100");
+	ret = test_call_ok(h.c, "irqfd-add", "{\"gsi\": 100, \"fd\": 0}", &dup1, 1);
+	json_object_put(ret);
+	close(dup1);
+	/* With an irqfd an x86 MSI and a rising GSI line write it, and no effect is left. */
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 1}", NULL, 0);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 2}", NULL, 0);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 0);
+	json_object_put(ret);
+	ck_assert_int_eq(read(fd, &n, sizeof n), (ssize_t)sizeof n);
+	ck_assert_uint_eq(n, 2);
+	/* A route changed in the same request: signal-msi after the route, not the irqfd. */
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
+	    "\"value\": 5}", NULL, 0);
+	json_object_put(ret);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_lines_from_a_base)
+{
+	json_object *ret, *e;
+	char *desc;
+	int fd, dup1;
+	uint64_t one = 1;
+
+	add_seam("s0", "\"base\": 65536, \"line-base\": 4096, \"lines\": 8");
+	ret = test_call_ok(h.c, "line-set", "{\"id\": \"s0\", \"line\": 4099, \"level\": 1}",
+	    NULL, 0);
+	e = only_effect(ret, "cpu-irq");
+	ck_assert_int_eq(test_get_int(e, "cpu"), 3);
+	json_object_put(ret);
+	desc = test_call_err(h.c, "line-set", "{\"id\": \"s0\", \"line\": 4095, \"level\": 1}",
+	    NULL, 0, "InvalidParameter");
+	ck_assert_msg(test_contains(desc, "4096..4103"), "%s", desc);
+	free(desc);
+	free(test_call_err(h.c, "line-pulse", "{\"id\": \"s0\", \"line\": 4104}", NULL, 0,
+	    "InvalidParameter"));
+	/* Global numbers are 24-bit: 2^24 is outside every chip. */
+	free(test_call_err(h.c, "line-pulse", "{\"id\": \"s0\", \"line\": 16777216}", NULL, 0,
+	    "InvalidParameter"));
+	/* A notifier on a numbered line: outside a request, effects come as an event. */
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	dup1 = dup(fd);
+	ret = test_call_ok(h.c, "notifier-add", "{\"id\": \"s0\", \"line\": 4101, \"fd\": 0, "
+	    "\"mode\": \"edge\"}", &dup1, 1);
+	json_object_put(ret);
+	close(dup1);
+	ck_assert_int_eq(write(fd, &one, sizeof one), (ssize_t)sizeof one);
+	/* Skip the state-changed event of chip-add. */
+	for (;;) {
+		ck_assert_int_eq(irqchip_client_next_event(h.c, 5000, &ret), 0);
+		if (strcmp(json_object_get_string(test_get(ret, "event")), "effects") == 0)
+			break;
+		json_object_put(ret);
+	}
+	ck_assert_int_eq(test_get_int(ret, "data.effects.0.cpu-irq.cpu"), 5);
+	ck_assert_int_eq(test_get_int(ret, "data.effects.0.cpu-irq.level"), 1);
+	json_object_put(ret);
+	/* The falling edge follows in the next event. */
+	ck_assert_int_eq(irqchip_client_next_event(h.c, 5000, &ret), 0);
+	ck_assert_int_eq(test_get_int(ret, "data.effects.0.cpu-irq.cpu"), 5);
+	ck_assert_int_eq(test_get_int(ret, "data.effects.0.cpu-irq.level"), 0);
+	json_object_put(ret);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_msi_and_translate)
+{
+	json_object *ret, *e;
+	char *desc;
+
+	add_seam("s0", "\"base\": 65536, \"msi-base\": \"0x8000000\"");
+	ret = test_call_ok(h.c, "msi", "{\"address\": \"0x8000040\", \"data\": 9, "
+	    "\"source\": 77}", NULL, 0);
+	e = only_effect(ret, "lpi");
+	ck_assert_int_eq(test_get_int(e, "intid"), 8201);
+	ck_assert_int_eq(test_get_int(e, "device"), 77);
+	json_object_put(ret);
+	/* The hook sees whether a source was given. */
+	free(test_call_err(h.c, "msi", "{\"address\": \"0x8000040\", \"data\": 9}", NULL, 0,
+	    "InvalidParameter"));
+	desc = test_call_err(h.c, "msi", "{\"address\": \"0x8001000\", \"data\": 9}", NULL, 0,
+	    "DeviceNotFound");
+	ck_assert_msg(test_contains(desc, "0x8001000"), "%s", desc);
+	free(desc);
+	ret = test_call_ok(h.c, "translate", "{\"id\": \"s0\", \"device\": 1, \"event\": 4}",
+	    NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "intid"), 8196);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "translate", "{\"address\": \"0x8000000\", \"data\": 6}", NULL,
+	    0);
+	ck_assert_int_eq(test_get_int(ret, "intid"), 8198);
+	json_object_put(ret);
+	free(test_call_err(h.c, "translate", "{\"data\": 6}", NULL, 0, "InvalidParameter"));
+	/* An ioapic neither decodes MSIs nor translates. */
+	ret = test_call_ok(h.c, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io\"}", NULL, 0);
+	json_object_put(ret);
+	free(test_call_err(h.c, "translate", "{\"id\": \"io\"}", NULL, 0, "Unsupported"));
+	free(test_call_err(h.c, "msi", "{\"address\": \"0xfec00000\", \"data\": 1}", NULL, 0,
+	    "DeviceNotFound"));
+}
+END_TEST
+
+START_TEST(test_hcall_rtas_presenter)
+{
+	json_object *ret;
+	char *desc;
+
+	free(test_call_err(h.c, "hcall", "{\"cpu\": 0, \"opcode\": 100}", NULL, 0,
+	    "DeviceNotFound"));
+	add_seam("s0", "\"base\": 65536");
+	ret = test_call_ok(h.c, "hcall", "{\"cpu\": 2, \"opcode\": 100, \"args\": [1, 2, "
+	    "\"0xffffffffffffffff\"], \"timebase\": 12345}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "ret"), 0);
+	ck_assert_str_eq(json_object_get_string(test_get(ret, "values.0")),
+	    "0xffffffffffffffff");
+	ck_assert_int_eq(test_get_int(ret, "values.1"), 2);
+	ck_assert_int_eq(test_get_int(ret, "values.2"), 1);
+	ck_assert_int_eq(test_get_int(ret, "values.3"), 12345);
+	ck_assert_int_eq(test_get_int(ret, "effects.0.cpu-irq.cpu"), 2);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "hcall", "{\"cpu\": 0, \"opcode\": 255}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "ret"), -2);
+	json_object_put(ret);
+	/* The chip's own client errors reach the client. */
+	free(test_call_err(h.c, "hcall", "{\"cpu\": 4, \"opcode\": 100}", NULL, 0,
+	    "InvalidParameter"));
+	/* At most 9 arguments, as r4..r12. */
+	free(test_call_err(h.c, "hcall", "{\"cpu\": 0, \"opcode\": 100, \"args\": "
+	    "[0,1,2,3,4,5,6,7,8,9]}", NULL, 0, "InvalidParameter"));
+	ret = test_call_ok(h.c, "rtas", "{\"cpu\": 0, \"name\": \"test,sum\", \"args\": [3, 4], "
+	    "\"nret\": 2}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "status"), 0);
+	ck_assert_int_eq(test_get_int(ret, "values.0"), 7);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "rtas", "{\"cpu\": 0, \"name\": \"test,sum\"}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "status"), -3);
+	json_object_put(ret);
+	free(test_call_err(h.c, "rtas", "{\"cpu\": 0, \"name\": \"x\", \"args\": "
+	    "[4294967296]}", NULL, 0, "InvalidParameter"));
+	/* Two presenters: the caller must select one. */
+	add_seam("s1", "\"base\": \"0x1000000\", \"gsi-base\": 200");
+	desc = test_call_err(h.c, "hcall", "{\"cpu\": 0, \"opcode\": 100}", NULL, 0,
+	    "SessionError");
+	ck_assert_msg(test_contains(desc, "chip-select"), "%s", desc);
+	free(desc);
+	ret = test_call_ok(h.c, "chip-select", "{\"id\": \"s1\"}", NULL, 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "hcall", "{\"cpu\": 1, \"opcode\": 100}", NULL, 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "chip-query", "{\"id\": \"s1\"}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "last-cpu"), 0);
+	json_object_put(ret);
+	/* An ioapic cannot be the presenter. */
+	ret = test_call_ok(h.c, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io\"}", NULL, 0);
+	json_object_put(ret);
+	free(test_call_err(h.c, "chip-select", "{\"id\": \"io\"}", NULL, 0, "Unsupported"));
+	/* Deleting the selected chip leaves one presenter, which answers alone. */
+	ret = test_call_ok(h.c, "chip-del", "{\"id\": \"s1\"}", NULL, 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "hcall", "{\"cpu\": 1, \"opcode\": 100}", NULL, 0);
+	json_object_put(ret);
+}
+END_TEST
+
+START_TEST(test_missing_hooks)
+{
+	json_object *ret;
+
+	add_seam("s0", "\"base\": 65536");
+	free(test_call_err(h.c, "chip-save", "{\"id\": \"s0\"}", NULL, 0, "Unsupported"));
+	free(test_call_err(h.c, "chip-load", "{\"id\": \"s0\", \"state\": {}}", NULL, 0,
+	    "Unsupported"));
+	/* chip-reset and eoi are no-ops for a class without the hook. */
+	ret = test_call_ok(h.c, "chip-reset", "{\"id\": \"s0\"}", NULL, 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "eoi", "{\"vector\": 48}", NULL, 0);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 0);
+	json_object_put(ret);
+	/* query-chips shows the class's summary. */
+	ret = test_call_ok(h.c, "query-chips", NULL, NULL, 0);
+	ck_assert_str_eq(json_object_get_string(test_get(ret, "chips.0.type")), "seam-test");
+	ck_assert_int_eq(test_get_int(ret, "chips.0.lines"), 16);
+	json_object_put(ret);
+}
+END_TEST
+
+/* A sealed memfd of size bytes, filled with the byte pattern i & 0xff. */
+static int
+make_ram(size_t size, bool seal)
+{
+	int fd = memfd_create("seam-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	unsigned char *p;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(p != MAP_FAILED);
+	for (size_t i = 0; i < size; i++)
+		p[i] = (unsigned char)i;
+	munmap(p, size);
+	if (seal)
+		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	return fd;
+}
+
+static void
+read_gpa(uint64_t gpa, int *rc, uint64_t *mem)
+{
+	char args[160];
+	json_object *ret;
+
+	snprintf(args, sizeof args, "{\"id\": \"s0\", \"window\": \"beta\", \"offset\": 0, "
+	    "\"size\": 8, \"value\": %" PRIu64 "}", gpa);
+	json_object_put(test_call_ok(h.c, "mmio-write", args, NULL, 0));
+	ret = test_call_ok(h.c, "chip-query", "{\"id\": \"s0\"}", NULL, 0);
+	*rc = (int)test_get_int(ret, "last-read");
+	*mem = (uint64_t)test_get_int(ret, "mem");
+	json_object_put(ret);
+}
+
+START_TEST(test_memory_regions)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned before = test_count_fds();
+	json_object *ret;
+	char args[256];
+	int fd, rc;
+	uint64_t mem;
+	char *desc;
+
+	add_seam("s0", "\"base\": 65536");
+	/* Refused: no seal; misaligned; a memfd too small; overflow; overlap. */
+	fd = make_ram(4 * (size_t)page, false);
+	desc = test_call_err(h.c, "memory-add", "{\"gpa\": 0, \"size\": 16384, \"fd\": 0}",
+	    &fd, 1, "InvalidFd");
+	ck_assert_msg(test_contains(desc, "F_SEAL_SHRINK"), "%s", desc);
+	free(desc);
+	close(fd);
+	fd = make_ram(4 * (size_t)page, true);
+	free(test_call_err(h.c, "memory-add", "{\"gpa\": 100, \"size\": 16384, \"fd\": 0}",
+	    &fd, 1, "InvalidParameter"));
+	free(test_call_err(h.c, "memory-add", "{\"gpa\": 0, \"size\": 100, \"fd\": 0}",
+	    &fd, 1, "InvalidParameter"));
+	desc = test_call_err(h.c, "memory-add", "{\"gpa\": 0, \"size\": 16384, \"fd\": 0, "
+	    "\"offset\": 4096}", &fd, 1, "InvalidParameter");
+	ck_assert_msg(test_contains(desc, "fewer than"), "%s", desc);
+	free(desc);
+	free(test_call_err(h.c, "memory-add", "{\"gpa\": \"0xfffffffffffff000\", "
+	    "\"size\": 8192, \"fd\": 0}", &fd, 1, "InvalidParameter"));
+	/* Two regions, adjacent: 0x100000..+2 pages and right after it, 2 more. */
+	snprintf(args, sizeof args, "{\"gpa\": 1048576, \"size\": %ld, \"fd\": 0}", 2 * page);
+	json_object_put(test_call_ok(h.c, "memory-add", args, &fd, 1));
+	snprintf(args, sizeof args, "{\"gpa\": %ld, \"size\": %ld, \"fd\": 0, \"offset\": %ld}",
+	    1048576 + 2 * page, 2 * page, 2 * page);
+	json_object_put(test_call_ok(h.c, "memory-add", args, &fd, 1));
+	free(test_call_err(h.c, "memory-add", "{\"gpa\": 1048576, \"size\": 4096, \"fd\": 0}",
+	    &fd, 1, "AlreadyExists"));
+	close(fd);
+	ret = test_call_ok(h.c, "query-memory", NULL, NULL, 0);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "regions")), 2);
+	ck_assert_int_eq(test_get_int(ret, "regions.1.offset"), 2 * page);
+	json_object_put(ret);
+	ck_assert_int_eq(test_status_int(h.c, "memory-regions"), 2);
+	ck_assert_int_eq(test_status_int(h.c, "memory-bytes"), 4 * page);
+
+	/* The accessor: bytes i & 0xff, little-endian as stored. */
+	read_gpa(1048576 + 8, &rc, &mem);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(mem, 0x0f0e0d0c0b0a0908ULL);
+	/* The last 8 bytes of the first region are its own... */
+	read_gpa(1048576 + 2 * (uint64_t)page - 8, &rc, &mem);
+	ck_assert_int_eq(rc, 0);
+	/* ...but a read across the edge between two regions is a fault, and a guest error. */
+	read_gpa(1048576 + 2 * (uint64_t)page - 4, &rc, &mem);
+	ck_assert_int_eq(rc, -EFAULT);
+	read_gpa(0x500000, &rc, &mem);
+	ck_assert_int_eq(rc, -EFAULT);
+	ret = test_call_ok(h.c, "chip-query", "{\"id\": \"s0\"}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "guest-errors"), 2);
+	json_object_put(ret);
+
+	free(test_call_err(h.c, "memory-del", "{\"gpa\": 4096}", NULL, 0, "DeviceNotFound"));
+	json_object_put(test_call_ok(h.c, "memory-del", "{\"gpa\": 1048576}", NULL, 0));
+	read_gpa(1048576 + 8, &rc, &mem);
+	ck_assert_int_eq(rc, -EFAULT);
+	/* Every fd the requests carried was closed or kept, none leaked. */
+	ck_assert_uint_eq(test_count_fds(), before);
+}
+END_TEST
+
+static Suite *
+seam_suite(void)
+{
+	Suite *s = suite_create("seam");
+	TCase *tc = tcase_create("hooks");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_class_listed);
+	tcase_add_test(tc, test_overlaps_refused);
+	tcase_add_test(tc, test_windows_and_cpu);
+	tcase_add_test(tc, test_delivery_kinds);
+	tcase_add_test(tc, test_irqfd_backends);
+	tcase_add_test(tc, test_lines_from_a_base);
+	tcase_add_test(tc, test_msi_and_translate);
+	tcase_add_test(tc, test_hcall_rtas_presenter);
+	tcase_add_test(tc, test_missing_hooks);
+	tcase_add_test(tc, test_memory_regions);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return test_main(seam_suite());
+}
