@@ -279,71 +279,72 @@ ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 	return 0;
 }
 
+/*
+ * The saved format, version 1 (unchanged since the first release): the
+ * chip's identity, which a load must match, then the 82093AA's registers
+ * and, per pin, everything beyond the entry that decides what it does next.
+ */
+struct ioapic_saved {
+	uint64_t base;
+	uint32_t gsi_base;
+	struct ioapic_state s;
+};
+
+/*
+ * Line sources a load may set: the protocol's (bit 0) and the notifier's
+ * (bit 1). A bit no input drives could never be cleared and would hold the
+ * line high for good.
+ */
+#define IOAPIC_LOADABLE_SOURCES	((1U << SOURCE_PROTOCOL) | (1U << SOURCE_NOTIFIER))
+
+static const struct state_field ioapic_pin_fields[] = {
+	STATE_FIELD("rte", STATE_HEX64, struct ioapic_pin_state, rte, 0, UINT64_MAX),
+	STATE_FIELD("sources", STATE_U32, struct ioapic_pin_state, sources, 0,
+	    IOAPIC_LOADABLE_SOURCES),
+	STATE_FIELD("irr-vector", STATE_U8, struct ioapic_pin_state, irr_vector, 0, 255),
+	STATE_FIELD("storm-count", STATE_U32, struct ioapic_pin_state, storm_count, 0,
+	    IOAPIC_STORM_LIMIT),
+	STATE_FIELD("throttled", STATE_BOOL, struct ioapic_pin_state, throttled, 0, 1),
+};
+
+static const struct state_field ioapic_fields[] = {
+	STATE_IDENTITY("base", STATE_U64, struct ioapic_saved, base),
+	STATE_IDENTITY("gsi-base", STATE_U32, struct ioapic_saved, gsi_base),
+	STATE_IDENTITY("pins", STATE_U32, struct ioapic_saved, s.pins),
+	STATE_IDENTITY("ioapic-version", STATE_U8, struct ioapic_saved, s.version),
+	STATE_FIELD("id", STATE_U8, struct ioapic_saved, s.id, 0, 15),
+	STATE_FIELD("ioregsel", STATE_U8, struct ioapic_saved, s.ioregsel, 0, 255),
+	STATE_OBJECTS("entries", struct ioapic_saved, s.pin, IOAPIC_MAX_PINS, s.pins,
+	    ioapic_pin_fields),
+};
+
+static const struct state_desc ioapic_state_desc = {
+	.format = IOAPIC_STATE_FORMAT,
+	.version = IOAPIC_STATE_VERSION,
+	.min_version = 1,
+	.fields = ioapic_fields,
+	.nfields = ARRAY_SIZE(ioapic_fields),
+};
+
+static struct ioapic_saved *
+saved_now(struct chip *chip)
+{
+	struct ioapic_chip *ic = chip->priv;
+	struct ioapic_saved *sv = xcalloc(1, sizeof *sv);
+
+	sv->base = chip->window[0].base;
+	sv->gsi_base = chip->gsi_base;
+	ioapic_get_state(ic->io, &sv->s);
+	return sv;
+}
+
 static int
 ioapic_chip_save(struct chip *chip, struct reply *r)
 {
-	struct ioapic_chip *ic = chip->priv;
-	struct ioapic_state *s = xmalloc(sizeof *s);
-	json_object *st = json_object_new_object(), *entries = json_object_new_array();
+	struct ioapic_saved *sv = saved_now(chip);
 
-	ioapic_get_state(ic->io, s);
-	json_object_object_add(st, "format", json_object_new_string(IOAPIC_STATE_FORMAT));
-	json_object_object_add(st, "version", json_object_new_int(IOAPIC_STATE_VERSION));
-	json_object_object_add(st, "base", wire_u64(chip->window[0].base));
-	json_object_object_add(st, "gsi-base", json_object_new_int64(chip->gsi_base));
-	json_object_object_add(st, "pins", json_object_new_int64(s->pins));
-	json_object_object_add(st, "ioapic-version", json_object_new_int(s->version));
-	json_object_object_add(st, "id", json_object_new_int(s->id));
-	json_object_object_add(st, "ioregsel", json_object_new_int(s->ioregsel));
-	for (unsigned pin = 0; pin < s->pins; pin++) {
-		const struct ioapic_pin_state *p = &s->pin[pin];
-		json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "rte", hex_u64(p->rte));
-		json_object_object_add(e, "sources", json_object_new_int64(p->sources));
-		json_object_object_add(e, "irr-vector", json_object_new_int(p->irr_vector));
-		json_object_object_add(e, "storm-count", json_object_new_int64(p->storm_count));
-		json_object_object_add(e, "throttled", json_object_new_boolean(p->throttled));
-		json_object_array_add(entries, e);
-	}
-	json_object_object_add(st, "entries", entries);
-	json_object_object_add(r->ret, "state", st);
-	free(s);
-	return 0;
-}
-
-/* Reads state key as an integer in [min, max], naming it in any error. */
-static int
-state_u64(json_object *obj, const char *path, const char *key, uint64_t min, uint64_t max,
-    uint64_t *out, struct reply *r)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(obj, key, &v))
-		return reply_error(r, ERR_INVALID_PARAMETER, "state%s.%s is missing", path, key);
-	if (wire_get_u64(v, out) < 0 || *out < min || *out > max)
-		return reply_error(r, ERR_INVALID_PARAMETER, "state%s.%s must be an integer in "
-		    "%" PRIu64 "..%" PRIu64, path, key, min, max);
-	return 0;
-}
-
-static int
-state_keys(json_object *obj, const char *path, const char *const *allowed, struct reply *r)
-{
-	char esc[96];
-
-	json_object_object_foreach(obj, key, val) {
-		const char *const *k;
-
-		(void)val;
-		for (k = allowed; *k != NULL; k++) {
-			if (strcmp(*k, key) == 0)
-				break;
-		}
-		if (*k == NULL)
-			return reply_error(r, ERR_INVALID_PARAMETER, "state%s has an unknown "
-			    "field '%s'", path, log_escape(key, esc, sizeof esc));
-	}
+	json_object_object_add(r->ret, "state", state_save(&ioapic_state_desc, sv));
+	free(sv);
 	return 0;
 }
 
@@ -360,78 +361,15 @@ ioapic_chip_announce(struct chip *chip, struct request *req)
 static int
 ioapic_chip_load(struct chip *chip, struct request *req, json_object *st, struct reply *r)
 {
-	static const char *const top_keys[] = { "format", "version", "base", "gsi-base",
-	    "pins", "ioapic-version", "id", "ioregsel", "entries", NULL };
-	static const char *const entry_keys[] = { "rte", "sources", "irr-vector",
-	    "storm-count", "throttled", NULL };
 	struct ioapic_chip *ic = chip->priv;
-	struct ioapic_state *s;
-	json_object *v, *entries;
-	uint64_t u;
-	char path[32];
+	struct ioapic_saved *sv = saved_now(chip);
 	int rc = -EINVAL;
 
-	if (state_keys(st, "", top_keys, r) < 0)
-		return -EINVAL;
-	if (!json_object_object_get_ex(st, "format", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    strcmp(json_object_get_string(v), IOAPIC_STATE_FORMAT) != 0)
-		return reply_error(r, ERR_INVALID_PARAMETER, "state.format must be \"%s\"",
-		    IOAPIC_STATE_FORMAT);
-	if (state_u64(st, "", "version", IOAPIC_STATE_VERSION, IOAPIC_STATE_VERSION, &u, r) < 0)
-		return -EINVAL;
-	if (state_u64(st, "", "base", chip->window[0].base, chip->window[0].base, &u, r) < 0 ||
-	    state_u64(st, "", "gsi-base", chip->gsi_base, chip->gsi_base, &u, r) < 0 ||
-	    state_u64(st, "", "pins", chip->ngsi, chip->ngsi, &u, r) < 0 ||
-	    state_u64(st, "", "ioapic-version", ic->version, ic->version, &u, r) < 0)
-		return -EINVAL;
-
-	s = xcalloc(1, sizeof *s);
-	s->pins = chip->ngsi;
-	s->version = ic->version;
-	if (state_u64(st, "", "id", 0, 15, &u, r) < 0)
+	if (state_load(&ioapic_state_desc, st, sv, r) < 0)
 		goto out;
-	s->id = (uint8_t)u;
-	if (state_u64(st, "", "ioregsel", 0, 255, &u, r) < 0)
-		goto out;
-	s->ioregsel = (uint8_t)u;
-	if (!json_object_object_get_ex(st, "entries", &entries) ||
-	    !json_object_is_type(entries, json_type_array) ||
-	    json_object_array_length(entries) != chip->ngsi) {
-		reply_error(r, ERR_INVALID_PARAMETER, "state.entries must be an array of %u "
-		    "objects", chip->ngsi);
-		goto out;
-	}
-	for (unsigned pin = 0; pin < chip->ngsi; pin++) {
-		json_object *e = json_object_array_get_idx(entries, pin), *t;
-		struct ioapic_pin_state *p = &s->pin[pin];
-
-		snprintf(path, sizeof path, ".entries[%u]", pin);
-		if (!json_object_is_type(e, json_type_object)) {
-			reply_error(r, ERR_INVALID_PARAMETER, "state%s must be an object", path);
-			goto out;
-		}
-		if (state_keys(e, path, entry_keys, r) < 0 ||
-		    state_u64(e, path, "rte", 0, UINT64_MAX, &p->rte, r) < 0 ||
-		    state_u64(e, path, "sources", 0, UINT32_MAX, &u, r) < 0)
-			goto out;
-		p->sources = (uint32_t)u;
-		if (state_u64(e, path, "irr-vector", 0, 255, &u, r) < 0)
-			goto out;
-		p->irr_vector = (uint8_t)u;
-		if (state_u64(e, path, "storm-count", 0, IOAPIC_STORM_LIMIT, &u, r) < 0)
-			goto out;
-		p->storm_count = (uint32_t)u;
-		if (!json_object_object_get_ex(e, "throttled", &t) ||
-		    !json_object_is_type(t, json_type_boolean)) {
-			reply_error(r, ERR_INVALID_PARAMETER, "state%s.throttled must be true "
-			    "or false", path);
-			goto out;
-		}
-		p->throttled = json_object_get_boolean(t);
-	}
-	if (ioapic_set_state(ic->io, s) < 0) {
-		reply_error(r, ERR_INVALID_PARAMETER, "state does not fit this IOAPIC");
+	if (ioapic_set_state(ic->io, &sv->s) < 0) {
+		reply_error(r, ERR_INVALID_PARAMETER, "state does not fit this IOAPIC (Remote "
+		    "IRR on an edge entry, or a throttled pin that is not level)");
 		goto out;
 	}
 	/*
@@ -442,7 +380,7 @@ ioapic_chip_load(struct chip *chip, struct request *req, json_object *st, struct
 	ioapic_chip_announce(chip, req);
 	rc = 0;
 out:
-	free(s);
+	free(sv);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
  *   memory.c      guest RAM regions and the bounds-checked accessor
  *   inject.c      deliveries and route announcements: the backend choice
  *   outbound.c    what goes to the client: replies, events
+ *   state.c       declared chip state: save, checked load, raw query
  *   args.c        argument schemas and their validator
  *   fdcheck.c     what kind of file a received fd is
  *   reply.c       replies in construction, error classes, reason strings
@@ -167,6 +168,63 @@ int args_take_fd(struct args *, const char *name);
 
 /* The schema of one argument for people: "integer 0..255", "one of edge, level". */
 void arg_describe(const struct arg_spec *, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ state.c */
+
+enum state_type {
+	STATE_U8, STATE_U16, STATE_U32, STATE_U64,
+	STATE_HEX64,	/* a u64 written as a "0x%016x" string (registers) */
+	STATE_BOOL,
+	STATE_ARRAY,	/* of objects described by sub */
+};
+
+#define STATE_MATCH		0x1	/* identity: on load, must equal the chip's */
+#define STATE_FIXED_COUNT	SIZE_MAX
+
+/* One saved field: its JSON name, type, place in the state struct, range. */
+struct state_field {
+	const char *name;
+	enum state_type type;
+	size_t offset;
+	uint64_t min, max;
+	int flags;
+	unsigned since;		/* the format version that added it (0: always there) */
+	/* STATE_ARRAY: count elements at most, stride apart; the length is the
+	 * uint32_t at count_offset (or count, with STATE_FIXED_COUNT). */
+	unsigned count;
+	size_t count_offset, stride;
+	const struct state_field *sub;
+	size_t nsub;
+};
+
+/* A chip's saved format: "format" and "version" wrap the declared fields. */
+struct state_desc {
+	const char *format;
+	unsigned version, min_version;
+	const struct state_field *fields;
+	size_t nfields;
+};
+
+#define STATE_FIELD(name, type, st, member, min, max)				\
+	{ name, type, offsetof(st, member), min, max, 0, 0, 0, 0, 0, NULL, 0 }
+#define STATE_IDENTITY(name, type, st, member)					\
+	{ name, type, offsetof(st, member), 0, UINT64_MAX, STATE_MATCH, 0, 0, 0, 0, \
+	    NULL, 0 }
+#define STATE_OBJECTS(name, st, member, max, countmember, sub)			\
+	{ name, STATE_ARRAY, offsetof(st, member), 0, 0, 0, 0, max,		\
+	    offsetof(st, countmember), sizeof(((st *)0)->member[0]), sub,		\
+	    sizeof(sub) / sizeof((sub)[0]) }
+
+json_object *state_save(const struct state_desc *, const void *base);
+/*
+ * Reads st into base, which the caller filled with the chip's current state
+ * (identity fields are compared against it, fields newer than st's version
+ * keep it). Returns 0, or -EINVAL with the reply set; base may then be partly
+ * written and must be thrown away.
+ */
+int state_load(const struct state_desc *, json_object *st, void *base, struct reply *);
+/* The declared fields alone, for the raw part of chip-query. */
+json_object *state_to_json(const struct state_field *, size_t n, const void *base);
 
 /* --------------------------------------------------------------- outbound.c */
 

@@ -18,5 +18,6 @@ tests_check_irqchipctl_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/check_seam
 TESTS += tests/check_seam
 tests_check_seam_SOURCES = tests/check_seam.c
+EXTRA_DIST += tests/data/ioapic-state-v1.json
 tests_check_seam_CFLAGS = $(TEST_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_check_seam_LDADD = daemon/libserver.la $(TEST_LIBS) -lpthread
