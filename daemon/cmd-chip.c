@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler.h"
 #include "daemon.h"
@@ -67,25 +70,129 @@ cmd_chip_query(struct request *req, struct args *a, struct reply *r)
 	return chip->cls->query(chip, a, r);
 }
 
+/* The largest state a memfd may carry to chip-load. */
+#define STATE_FD_MAX	(256U << 20)
+
+/* Replaces the memfd's contents with the state's JSON text; returns its size. */
+static int
+state_to_fd(int fd, json_object *state, size_t *size, struct reply *r)
+{
+	const char *text = json_object_to_json_string_length(state, JSON_C_TO_STRING_PLAIN,
+	    size);
+	size_t done = 0;
+	ssize_t n;
+
+	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)*size) < 0)
+		return reply_error(r, ERR_INVALID_FD, "argument 'fd': cannot resize the memfd "
+		    "to %zu bytes: %s (is it sealed against growing?)", *size, strerror(errno));
+	while (done < *size) {
+		n = pwrite(fd, text + done, *size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return reply_error(r, ERR_INVALID_FD, "argument 'fd': write: %s",
+			    n < 0 ? strerror(errno) : "no progress");
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* The state a memfd carries, parsed as strictly as a message. */
+static json_object *
+state_from_fd(int fd, struct reply *r)
+{
+	struct stat st;
+	json_object *state;
+	char *text, *why = NULL;
+	size_t done = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > STATE_FD_MAX) {
+		reply_error(r, ERR_INVALID_PARAMETER, "argument 'fd': the memfd must hold a "
+		    "state of 1..%u bytes", STATE_FD_MAX);
+		return NULL;
+	}
+	text = malloc((size_t)st.st_size);
+	if (text == NULL) {
+		reply_error(r, ERR_GENERIC, "out of memory for a %lld-byte state",
+		    (long long)st.st_size);
+		return NULL;
+	}
+	while (done < (size_t)st.st_size) {
+		n = pread(fd, text + done, (size_t)st.st_size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			reply_error(r, ERR_INVALID_FD, "argument 'fd': read: %s",
+			    n < 0 ? strerror(errno) : "the memfd shrank");
+			free(text);
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	state = wire_parse(text, done, &why);
+	free(text);
+	if (state == NULL) {
+		reply_error(r, ERR_INVALID_PARAMETER, "argument 'fd': the memfd's state is not "
+		    "JSON: %s", why != NULL ? why : "?");
+		free(why);
+	}
+	return state;
+}
+
 static int
 cmd_chip_save(struct request *req, struct args *a, struct reply *r)
 {
 	struct chip *chip = chip_need(req->srv, a, r);
+	json_object *state;
+	size_t size;
+	int fd;
 
 	if (chip == NULL)
 		return -EINVAL;
 	if (chip->cls->save == NULL)
 		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' (%s) does not take chip-save",
 		    chip->id, chip->cls->type);
-	return chip->cls->save(chip, r);
+	if (chip->cls->save(chip, r) < 0)
+		return -EINVAL;
+	if (!args_has(a, "fd"))
+		return 0;
+	/* Big data goes through the memfd, not the packet: the reply says how much. */
+	json_object_object_get_ex(r->ret, "state", &state);
+	json_object_get(state);
+	json_object_object_del(r->ret, "state");
+	fd = args_take_fd(a, "fd");
+	if (state_to_fd(fd, state, &size, r) == 0)
+		json_object_object_add(r->ret, "size", wire_u64(size));
+	close(fd);
+	json_object_put(state);
+	return r->err_desc != NULL ? -EINVAL : 0;
 }
 
 static int
 cmd_chip_load(struct request *req, struct args *a, struct reply *r)
 {
 	struct chip *chip = chip_need(req->srv, a, r);
+	json_object *state;
+	int fd, rc;
 
-	if (chip == NULL || chip_load(chip, req, args_obj(a, "state"), r) < 0)
+	if (chip == NULL)
+		return -EINVAL;
+	if (args_has(a, "state") == args_has(a, "fd"))
+		return reply_error(r, ERR_INVALID_PARAMETER, "chip-load takes exactly one of "
+		    "'state' (an object) and 'fd' (a memfd holding it)");
+	if (args_has(a, "state")) {
+		state = json_object_get(args_obj(a, "state"));
+	} else {
+		fd = args_take_fd(a, "fd");
+		state = state_from_fd(fd, r);
+		close(fd);
+		if (state == NULL)
+			return -EINVAL;
+	}
+	rc = chip_load(chip, req, state, r);
+	json_object_put(state);
+	if (rc < 0)
 		return -EINVAL;
 	chip_announce_state(chip, "loaded");
 	return 0;
@@ -305,9 +412,16 @@ static const struct arg_spec chip_query_args[] = {
 	{ "count", ARG_U64, 0, 1, 65536, .help =
 	    "tables: how many entries to show at most (default: the chip's page size)" },
 };
+static const struct arg_spec chip_save_args[] = {
+	{ "id", ARG_ID, R, .help = "chip id" },
+	{ "fd", ARG_FD, 0, .fd_kind = FD_MEMFD,
+	    .help = "a memfd to write the state into, instead of the reply" },
+};
 static const struct arg_spec chip_load_args[] = {
 	{ "id", ARG_ID, R, .help = "chip id" },
-	{ "state", ARG_OBJECT, R, .help = "a state object from chip-save" },
+	{ "state", ARG_OBJECT, 0, .help = "a state object from chip-save" },
+	{ "fd", ARG_FD, 0, .fd_kind = FD_MEMFD,
+	    .help = "or a memfd holding it (as chip-save writes it)" },
 };
 static const struct arg_spec mmio_read_args[] = {
 	{ "id", ARG_ID, R, .help = "chip id" },
@@ -379,7 +493,8 @@ static const struct command chip_commands[] = {
 	    "remove a controller, withdrawing its routes" },
 	{ "chip-query", cmd_chip_query, ARGS(chip_query_args), 0,
 	    "a controller's state, decoded" },
-	{ "chip-save", cmd_chip_save, ARGS(id_args), 0, "a controller's state, versioned" },
+	{ "chip-save", cmd_chip_save, ARGS(chip_save_args), 0,
+	    "a controller's state, versioned" },
 	{ "chip-load", cmd_chip_load, ARGS(chip_load_args), CMD_EFFECTS,
 	    "replace a controller's state; every route is re-announced" },
 	{ "chip-reset", cmd_chip_reset, ARGS(id_args), CMD_EFFECTS, "architectural reset" },

@@ -246,7 +246,7 @@ int
 irqchip_client_call(struct irqchip_client *c, const char *command, json_object *args,
     const int *fds, unsigned nfds, json_object **ret, json_object **err, char **cause)
 {
-	json_object *req, *reply = NULL, *val, *idv;
+	json_object *req, *reply = NULL, *val, *idv, *partial = NULL;
 	int64_t id;
 	int rc;
 
@@ -271,20 +271,54 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 		pthread_mutex_unlock(&c->lock);
 		return wire_set_cause(cause, rc, "sending %s: %s", command, strerror(-rc));
 	}
-	/* Replies come in request order; skip anything that is not ours. */
+	/*
+	 * Replies come in request order; skip anything that is not ours. A
+	 * long effects list arrives in "partial" messages ahead of the reply:
+	 * they are joined, in order, in front of the reply's own effects.
+	 */
 	for (;;) {
+		json_object *part, *pe;
+
 		rc = recv_reply_locked(c, -1, &reply, cause);
 		if (rc < 0)
 			break;
-		if (json_object_object_get_ex(reply, "id", &idv) &&
-		    json_object_is_type(idv, json_type_int) && json_object_get_int64(idv) == id)
+		if (!json_object_object_get_ex(reply, "id", &idv) ||
+		    !json_object_is_type(idv, json_type_int) || json_object_get_int64(idv) != id) {
+			json_object_put(reply);
+			reply = NULL;
+			continue;
+		}
+		if (!json_object_object_get_ex(reply, "partial", &part))
 			break;
+		if (json_object_object_get_ex(part, "effects", &pe) &&
+		    json_object_is_type(pe, json_type_array)) {
+			if (partial == NULL)
+				partial = json_object_new_array();
+			for (size_t i = 0; i < json_object_array_length(pe); i++)
+				json_object_array_add(partial,
+				    json_object_get(json_object_array_get_idx(pe, i)));
+		}
 		json_object_put(reply);
 		reply = NULL;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (rc < 0)
+	if (rc < 0) {
+		json_object_put(partial);
 		return rc;
+	}
+	if (partial != NULL && json_object_object_get_ex(reply, "return", &val)) {
+		json_object *tail;
+
+		if (json_object_object_get_ex(val, "effects", &tail) &&
+		    json_object_is_type(tail, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(tail); i++)
+				json_object_array_add(partial,
+				    json_object_get(json_object_array_get_idx(tail, i)));
+		}
+		json_object_object_add(val, "effects", partial);
+		partial = NULL;
+	}
+	json_object_put(partial);
 
 	if (json_object_object_get_ex(reply, "return", &val)) {
 		if (ret != NULL)

@@ -31,6 +31,7 @@
 
 #define SEAM_ALPHA_SIZE	0x1000
 #define SEAM_BETA_SIZE	0x20000
+#define SEAM_MANY	3000	/* effects: about 200 KiB of JSON, several packets */
 
 struct seam {
 	uint64_t last_gpa;
@@ -148,6 +149,11 @@ seam_mmio_write(struct chip *chip, struct request *req, const struct mmio_access
 		break;
 	case 5:
 		inject_route(chip->srv, req, chip->gsi_base, true, 0xfee00000, 0x41);
+		break;
+	case 6:
+		/* As one ITS CWRITER write can: thousands of effects in one reply. */
+		for (unsigned i = 0; i < SEAM_MANY; i++)
+			seam_deliver(chip, DELIVER_LPI, i);
 		break;
 	}
 	return 0;
@@ -829,6 +835,107 @@ START_TEST(test_ioapic_state_v1_loads)
 }
 END_TEST
 
+START_TEST(test_effects_continue)
+{
+	static const char req[] = "{\"execute\": \"mmio-write\", \"arguments\": "
+	    "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, \"value\": 6}, \"id\": 99}";
+	json_object *ret, *effects, *msg;
+	unsigned partials = 0, total = 0;
+
+	add_seam("s0", "\"base\": 65536");
+	/* Through the library: one list, every effect, in order. */
+	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, "
+	    "\"size\": 4, \"value\": 6}", NULL, 0);
+	effects = test_get(ret, "effects");
+	ck_assert_uint_eq(json_object_array_length(effects), SEAM_MANY);
+	for (unsigned i = 0; i < SEAM_MANY; i++)
+		ck_assert_int_eq(test_get_int(json_object_array_get_idx(effects, i),
+		    "lpi.event"), i);
+	json_object_put(ret);
+	/* On the wire: partial messages with the request's id, then the reply. */
+	ck_assert_int_eq(irqchip_client_send_raw(h.c, req, sizeof req - 1, NULL, 0), 0);
+	for (;;) {
+		ck_assert_int_eq(irqchip_client_recv_reply(h.c, 5000, &msg), 0);
+		ck_assert_int_eq(test_get_int(msg, "id"), 99);
+		if (json_object_object_get_ex(msg, "partial", NULL)) {
+			partials++;
+			total += (unsigned)json_object_array_length(test_get(msg,
+			    "partial.effects"));
+			ck_assert_uint_le(strlen(json_object_to_json_string_ext(msg,
+			    JSON_C_TO_STRING_PLAIN)), 65536);
+			json_object_put(msg);
+			continue;
+		}
+		total += (unsigned)json_object_array_length(test_get(msg, "return.effects"));
+		json_object_put(msg);
+		break;
+	}
+	ck_assert_uint_ge(partials, 2);
+	ck_assert_uint_eq(total, SEAM_MANY);
+}
+END_TEST
+
+START_TEST(test_state_through_memfd)
+{
+	int fd = memfd_create("state", MFD_CLOEXEC), dup1;
+	json_object *ret, *inline_state;
+	char buf[65536];
+	ssize_t n;
+	char *desc;
+
+	json_object_put(test_call_ok(h.c, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io\"}",
+	    NULL, 0));
+	json_object_put(test_call_ok(h.c, "mmio-write", "{\"id\": \"io\", \"offset\": 0, "
+	    "\"size\": 4, \"value\": 0}", NULL, 0));
+	json_object_put(test_call_ok(h.c, "mmio-write", "{\"id\": \"io\", \"offset\": 16, "
+	    "\"size\": 4, \"value\": 117440512}", NULL, 0));
+	ret = test_call_ok(h.c, "chip-save", "{\"id\": \"io\"}", NULL, 0);
+	inline_state = json_object_get(test_get(ret, "state"));
+	json_object_put(ret);
+	/* The memfd gets the same state; the reply only says how big it is. */
+	dup1 = dup(fd);
+	ret = test_call_ok(h.c, "chip-save", "{\"id\": \"io\", \"fd\": 0}", &dup1, 1);
+	close(dup1);
+	ck_assert(!json_object_object_get_ex(ret, "state", NULL));
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	ck_assert_int_eq(n, test_get_int(ret, "size"));
+	buf[n] = '\0';
+	json_object_put(ret);
+	ret = json_tokener_parse(buf);
+	ck_assert(json_object_equal(ret, inline_state));
+	json_object_put(ret);
+	/* Reset, then load it back from the memfd. */
+	json_object_put(test_call_ok(h.c, "chip-reset", "{\"id\": \"io\"}", NULL, 0));
+	dup1 = dup(fd);
+	json_object_put(test_call_ok(h.c, "chip-load", "{\"id\": \"io\", \"fd\": 0}", &dup1,
+	    1));
+	close(dup1);
+	ret = test_call_ok(h.c, "chip-save", "{\"id\": \"io\"}", NULL, 0);
+	ck_assert(json_object_equal(test_get(ret, "state"), inline_state));
+	json_object_put(ret);
+	/* Exactly one of state and fd. */
+	desc = test_call_err(h.c, "chip-load", "{\"id\": \"io\"}", NULL, 0,
+	    "InvalidParameter");
+	ck_assert_msg(test_contains(desc, "exactly one"), "%s", desc);
+	free(desc);
+	dup1 = dup(fd);
+	free(test_call_err(h.c, "chip-load", "{\"id\": \"io\", \"fd\": 0, \"state\": {}}",
+	    &dup1, 1, "InvalidParameter"));
+	close(dup1);
+	/* A memfd that holds no JSON. */
+	ck_assert_int_eq(pwrite(fd, "{nope", 5, 0), 5);
+	ck_assert_int_eq(ftruncate(fd, 5), 0);
+	dup1 = dup(fd);
+	desc = test_call_err(h.c, "chip-load", "{\"id\": \"io\", \"fd\": 0}", &dup1, 1,
+	    "InvalidParameter");
+	close(dup1);
+	ck_assert_msg(test_contains(desc, "not JSON"), "%s", desc);
+	free(desc);
+	json_object_put(inline_state);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 seam_suite(void)
 {
@@ -847,6 +954,8 @@ seam_suite(void)
 	tcase_add_test(tc, test_missing_hooks);
 	tcase_add_test(tc, test_memory_regions);
 	tcase_add_test(tc, test_ioapic_state_v1_loads);
+	tcase_add_test(tc, test_effects_continue);
+	tcase_add_test(tc, test_state_through_memfd);
 	suite_add_tcase(s, tc);
 	return s;
 }
