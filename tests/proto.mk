@@ -21,3 +21,11 @@ tests_check_seam_SOURCES = tests/check_seam.c
 EXTRA_DIST += tests/data/ioapic-state-v1.json
 tests_check_seam_CFLAGS = $(TEST_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_check_seam_LDADD = daemon/libserver.la $(TEST_LIBS) -lpthread
+
+# Protocol transcripts: request/expected-reply scenarios, one file each, one runner.
+check_PROGRAMS += tests/check_transcripts
+TESTS += tests/check_transcripts
+tests_check_transcripts_SOURCES = tests/check_transcripts.c
+tests_check_transcripts_CFLAGS = $(TEST_CFLAGS)
+tests_check_transcripts_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/transcripts
