@@ -258,6 +258,20 @@ need_line(struct request *req, const struct args *a, struct reply *r)
 	return chip;
 }
 
+/* A line hook's refusal, as the client reads it. */
+static int
+line_outcome(struct chip *chip, uint64_t line, int rc, struct reply *r)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == -ENOENT)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'line': %" PRIu64 " of "
+		    "chip '%s' is not claimed (irq-claim gives a source its type first)", line,
+		    chip->id);
+	return reply_error(r, ERR_INVALID_PARAMETER, "argument 'line': chip '%s' refused "
+	    "line %" PRIu64 " (%s)", chip->id, line, strerror(-rc));
+}
+
 static int
 cmd_line_set(struct request *req, struct args *a, struct reply *r)
 {
@@ -265,11 +279,8 @@ cmd_line_set(struct request *req, struct args *a, struct reply *r)
 
 	if (chip == NULL)
 		return -EINVAL;
-	if (chip_line_set(chip, req, (unsigned)args_u64(a, "line", 0), SOURCE_PROTOCOL,
-	    args_u64(a, "level", 0) != 0) < 0)
-		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'line': chip '%s' "
-		    "refused line %" PRIu64, chip->id, args_u64(a, "line", 0));
-	return 0;
+	return line_outcome(chip, args_u64(a, "line", 0), chip_line_set(chip, req,
+	    (unsigned)args_u64(a, "line", 0), SOURCE_PROTOCOL, args_u64(a, "level", 0) != 0), r);
 }
 
 static int
@@ -279,10 +290,8 @@ cmd_line_pulse(struct request *req, struct args *a, struct reply *r)
 
 	if (chip == NULL)
 		return -EINVAL;
-	if (chip_line_pulse(chip, req, (unsigned)args_u64(a, "line", 0), SOURCE_PROTOCOL) < 0)
-		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'line': chip '%s' "
-		    "refused a pulse on line %" PRIu64, chip->id, args_u64(a, "line", 0));
-	return 0;
+	return line_outcome(chip, args_u64(a, "line", 0), chip_line_pulse(chip, req,
+	    (unsigned)args_u64(a, "line", 0), SOURCE_PROTOCOL), r);
 }
 
 static int
@@ -395,6 +404,49 @@ cmd_rtas(struct request *req, struct args *a, struct reply *r)
 	return 0;
 }
 
+static int
+cmd_irq_claim(struct request *req, struct args *a, struct reply *r)
+{
+	struct chip *chip = chip_need(req->srv, a, r);
+	uint32_t irq = (uint32_t)args_u64(a, "irq", 0);
+	uint64_t align = args_u64(a, "align", 1);
+	int rc;
+
+	if (chip == NULL)
+		return -EINVAL;
+	if (chip->cls->irq_claim == NULL)
+		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' (%s) has no interrupt "
+		    "numbers to claim", chip->id, chip->cls->type);
+	if (align == 0 || (align & (align - 1)) != 0)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'align' must be a power "
+		    "of two, not %" PRIu64, align);
+	chip->req = req;
+	rc = chip->cls->irq_claim(chip, req, args_has(a, "irq"), &irq,
+	    (unsigned)args_u64(a, "count", 1), args_str(a, "type", "msi"), (unsigned)align, r);
+	chip->req = NULL;
+	if (rc == 0)
+		json_object_object_add(r->ret, "irq", json_object_new_int64(irq));
+	return rc;
+}
+
+static int
+cmd_irq_free(struct request *req, struct args *a, struct reply *r)
+{
+	struct chip *chip = chip_need(req->srv, a, r);
+	int rc;
+
+	if (chip == NULL)
+		return -EINVAL;
+	if (chip->cls->irq_free == NULL)
+		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' (%s) has no interrupt "
+		    "numbers to free", chip->id, chip->cls->type);
+	chip->req = req;
+	rc = chip->cls->irq_free(chip, req, (uint32_t)args_u64(a, "irq", 0),
+	    (unsigned)args_u64(a, "count", 1), r);
+	chip->req = NULL;
+	return rc;
+}
+
 #define R ARG_REQUIRED
 #define ARGS(x) x, ARRAY_SIZE(x)
 
@@ -485,6 +537,23 @@ static const struct arg_spec rtas_args[] = {
 	    "(default 1)" },
 };
 
+static const char *const irq_types[] = { "lsi", "msi", NULL };
+static const struct arg_spec irq_claim_args[] = {
+	{ "id", ARG_ID, R, .help = "chip id" },
+	{ "count", ARG_U64, R, 1, 65536, .help = "how many numbers" },
+	{ "type", ARG_ENUM, R, .values = irq_types,
+	    .help = "lsi (level-sensitive) or msi (message-signalled)" },
+	{ "irq", ARG_U64, 0, 0, LINE_MAX_GLOBAL,
+	    .help = "the first number; absent: the chip allocates a block" },
+	{ "align", ARG_U64, 0, 1, 65536,
+	    .help = "allocation: the first number's alignment, a power of two (default 1)" },
+};
+static const struct arg_spec irq_free_args[] = {
+	{ "id", ARG_ID, R, .help = "chip id" },
+	{ "irq", ARG_U64, R, 0, LINE_MAX_GLOBAL, .help = "the first number" },
+	{ "count", ARG_U64, R, 1, 65536, .help = "how many numbers" },
+};
+
 static const struct command chip_commands[] = {
 	{ "query-chips", cmd_query_chips, NULL, 0, 0, "the chips, one line each" },
 	{ "chip-add", cmd_chip_add, ARGS(chip_add_args), CMD_EXTRA_ARGS,
@@ -518,6 +587,10 @@ static const struct command chip_commands[] = {
 	    "POWER: a hypervisor call, to the active presenter chip" },
 	{ "rtas", cmd_rtas, ARGS(rtas_args), CMD_EFFECTS,
 	    "POWER: an RTAS call, to the active presenter chip" },
+	{ "irq-claim", cmd_irq_claim, ARGS(irq_claim_args), CMD_EFFECTS,
+	    "POWER: claim a block of global interrupt numbers for a source type" },
+	{ "irq-free", cmd_irq_free, ARGS(irq_free_args), CMD_EFFECTS,
+	    "POWER: give a block of global interrupt numbers back" },
 };
 
 const struct command_table cmd_chip_table = { ARGS(chip_commands) };

@@ -179,6 +179,8 @@ enum state_type {
 };
 
 #define STATE_MATCH		0x1	/* identity: on load, must equal the chip's */
+#define STATE_INDIRECT		0x2	/* STATE_ARRAY: the member points to the array */
+#define STATE_VARLEN		0x4	/* STATE_ARRAY: a load sets the length, up to count */
 #define STATE_FIXED_COUNT	SIZE_MAX
 
 /* One saved field: its JSON name, type, place in the state struct, range. */
@@ -212,6 +214,19 @@ struct state_desc {
 	    NULL, 0 }
 #define STATE_OBJECTS(name, st, member, max, countmember, sub)			\
 	{ name, STATE_ARRAY, offsetof(st, member), 0, 0, 0, 0, max,		\
+	    offsetof(st, countmember), sizeof(((st *)0)->member[0]), sub,		\
+	    sizeof(sub) / sizeof((sub)[0]) }
+/*
+ * An array the state points to (member is a pointer to room for max
+ * elements), whose length a load takes from the saved array: a sparse list.
+ */
+#define STATE_LIST(name, st, member, max, countmember, sub)			\
+	{ name, STATE_ARRAY, offsetof(st, member), 0, 0,			\
+	    STATE_INDIRECT | STATE_VARLEN, 0, max, offsetof(st, countmember),	\
+	    sizeof(((st *)0)->member[0]), sub, sizeof(sub) / sizeof((sub)[0]) }
+/* The same for an array the state points to (member is a pointer). */
+#define STATE_POINTED_OBJECTS(name, st, member, max, countmember, sub)		\
+	{ name, STATE_ARRAY, offsetof(st, member), 0, 0, STATE_INDIRECT, 0, max,	\
 	    offsetof(st, countmember), sizeof(((st *)0)->member[0]), sub,		\
 	    sizeof(sub) / sizeof((sub)[0]) }
 
@@ -447,6 +462,15 @@ struct chip_class {
 	/* POWER: hypervisor and RTAS calls, for the VM's active presenter chip. */
 	int (*hcall)(struct chip *, struct request *, struct hcall *, struct reply *);
 	int (*rtas)(struct chip *, struct request *, struct rtas_call *, struct reply *);
+	/*
+	 * POWER: claim a block of global interrupt numbers for a type ("lsi" or
+	 * "msi"); *irq is the first (given, or allocated when has_irq is false,
+	 * aligned to align). And give a block back.
+	 */
+	int (*irq_claim)(struct chip *, struct request *, bool has_irq, uint32_t *irq,
+	    unsigned count, const char *type, unsigned align, struct reply *);
+	int (*irq_free)(struct chip *, struct request *, uint32_t irq, unsigned count,
+	    struct reply *);
 };
 
 struct chip_window {

@@ -90,6 +90,18 @@ hex64(uint64_t v)
 	return json_object_new_string(buf);
 }
 
+/* Where an array field's elements start. */
+static char *
+array_at(const void *base, const struct state_field *f)
+{
+	uintptr_t p = (uintptr_t)base + f->offset;
+
+	/* The state struct is the caller's to write; only its type is const here. */
+	if (f->flags & STATE_INDIRECT)
+		memcpy(&p, (const void *)p, sizeof p);
+	return (char *)p;
+}
+
 static unsigned
 array_len(const void *base, const struct state_field *f)
 {
@@ -121,7 +133,7 @@ state_to_json(const struct state_field *fields, size_t n, const void *base)
 			list = json_object_new_array();
 			for (unsigned k = 0; k < array_len(base, f); k++)
 				json_object_array_add(list, state_to_json(f->sub, f->nsub,
-				    (const char *)base + f->offset + k * f->stride));
+				    array_at(base, f) + k * f->stride));
 			v = list;
 			break;
 		default:
@@ -166,6 +178,22 @@ load_object(const struct state_field *fields, size_t n, json_object *o, void *ba
 				return reply_error(r, ERR_INVALID_PARAMETER, "state%s.%s must be "
 				    "true or false", path, f->name);
 			u = json_object_get_boolean(v);
+		} else if (f->type == STATE_ARRAY && (f->flags & STATE_VARLEN)) {
+			uint32_t len;
+
+			if (!json_object_is_type(v, json_type_array) ||
+			    json_object_array_length(v) > f->count)
+				return reply_error(r, ERR_INVALID_PARAMETER, "state%s.%s must be an "
+				    "array of at most %u objects", path, f->name, f->count);
+			len = (uint32_t)json_object_array_length(v);
+			memcpy((char *)base + f->count_offset, &len, sizeof len);
+			for (unsigned k = 0; k < len; k++) {
+				snprintf(sub, sizeof sub, "%s.%s[%u]", path, f->name, k);
+				if (load_object(f->sub, f->nsub, json_object_array_get_idx(v, k),
+				    array_at(base, f) + k * f->stride, version, sub, r) < 0)
+					return -EINVAL;
+			}
+			continue;
 		} else if (f->type == STATE_ARRAY) {
 			unsigned len = array_len(base, f);
 
@@ -176,7 +204,7 @@ load_object(const struct state_field *fields, size_t n, json_object *o, void *ba
 			for (unsigned k = 0; k < len; k++) {
 				snprintf(sub, sizeof sub, "%s.%s[%u]", path, f->name, k);
 				if (load_object(f->sub, f->nsub, json_object_array_get_idx(v, k),
-				    (char *)base + f->offset + k * f->stride, version, sub, r) < 0)
+				    array_at(base, f) + k * f->stride, version, sub, r) < 0)
 					return -EINVAL;
 			}
 			continue;
