@@ -1,3 +1,4 @@
-# Skeleton: the xics emulator arrives with its own issue.
+# The sPAPR XICS emulator: ICS sources, ICP presenters, hcalls and RTAS.
 noinst_LTLIBRARIES += emul/xics/libxics.la
-emul_xics_libxics_la_SOURCES = emul/xics/xics.h emul/xics/xics.c
+emul_xics_libxics_la_SOURCES = emul/xics/xics.c emul/xics/xics.h \
+	emul/xics/xics_internal.h
