@@ -1009,6 +1009,40 @@ START_TEST(test_lsi_pulse)
 }
 END_TEST
 
+/*
+ * A guest that EOIs a pending LSI before taking it clears SENT while the
+ * LSI sits in XISR. The state must still save and load, and run on.
+ */
+START_TEST(test_lsi_eoi_before_accept)
+{
+	struct recorder		r2;
+	struct xics		*y;
+	struct xics_state	*st;
+
+	set_xive(LSI0, 0, 5);
+	ck_assert_int_eq(xics_set_irq(x, LSI0, true), 0);
+	expect(CPU(0, true));
+	h_eoi(0, T_XIRR(0xff, LSI0));
+	expect(RESAMPLE(LSI0));
+	ck_assert_uint_eq(source(LSI0).st.status, T_ST_ASSERTED);
+	ck_assert_uint_eq(icp(0).xisr, LSI0);
+
+	st = xics_state_alloc(x);
+	xics_get_state(x, st);
+	memset(&r2, 0, sizeof r2);
+	y = make(BASE, NSRC, NSRV, &r2);
+	ck_assert_int_eq(xics_set_state(y, st, NULL, 0), 0);
+	ck_assert_uint_eq(r2.nev, 1);
+	ck_assert_uint_eq(h_xirr_on(y, 0), T_XIRR(0xff, LSI0));
+	xics_state_free(st);
+	xics_destroy(y);
+
+	ck_assert_uint_eq(h_xirr(0), T_XIRR(0xff, LSI0));
+	h_eoi(0, T_XIRR(0xff, LSI0));
+	expect(CPU(0, false), RESAMPLE(LSI0), CPU(0, true));
+}
+END_TEST
+
 /* ---- sources: MSI ---- */
 
 START_TEST(test_msi_masked_pending_set_xive)
@@ -1644,7 +1678,7 @@ START_TEST(test_set_state_rejects)
 	struct xics_state	*good, *bad, *now;
 	char			why[160];
 	unsigned		i;
-	enum { NCASE = 13 };
+	enum { NCASE = 12 };
 
 	set_xive(LSI0, 0, 5);
 	ck_assert_int_eq(xics_set_irq(x, LSI0, true), 0);
@@ -1677,8 +1711,7 @@ START_TEST(test_set_state_rejects)
 			bad->icp[1].pending_priority = 5; break;
 		case 9: bad->icp[0].pending_priority = 0xff; break;
 		case 10: bad->icp[1].pending_priority = 5; break;
-		case 11: lsi->status = T_ST_ASSERTED; break;
-		case 12: bad->icp[0].xirr = T_XIRR(4, LSI0); break;
+		case 11: bad->icp[0].xirr = T_XIRR(4, LSI0); break;
 		}
 		why[0] = '\0';
 		ck_assert_msg(xics_set_state(x, bad, why, sizeof why) ==
@@ -1842,6 +1875,7 @@ xics_suite(void)
 	tcase_add_test(tc, test_lsi_masked_then_unmasked);
 	tcase_add_test(tc, test_lsi_reject);
 	tcase_add_test(tc, test_lsi_pulse);
+	tcase_add_test(tc, test_lsi_eoi_before_accept);
 	tcase_add_test(tc, test_msi_masked_pending_set_xive);
 	tcase_add_test(tc, test_msi_masked_pending_int_on);
 	tcase_add_test(tc, test_msi_level_false);
