@@ -62,7 +62,7 @@ struct xics_source {
 struct xics_icp {
 	struct xics_icp_state	st;
 	bool			line;	/* level last given to ops.cpu_irq */
-	bool			kick;	/* resend once the current call is done */
+	bool			kick;	/* resend when the current call ends */
 };
 
 struct xics {
