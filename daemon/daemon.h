@@ -567,10 +567,6 @@ void notifier_free_chip(struct server *, struct chip *);
 /* A level line's EOI: deassert its level notifiers and signal their resample fds. */
 void notifier_resample(struct server *, struct chip *, unsigned line);
 
-/* ------------------------------------------------------------- chip_*.c */
-
-extern const struct chip_class chip_class_ioapic;
-
 /* ----------------------------------------------------------------- cmd-*.c */
 
 #define CMD_BEFORE_NEGOTIATE	0x1	/* allowed before negotiate */
