@@ -66,7 +66,7 @@
 #include "gicv3_its_internal.h"
 
 /* Translation cache: 4-way set associative, no allocation per lookup. */
-#define ITS_CACHE_SETS		1024
+#define ITS_CACHE_SETS		2048	/* 8192 translations, 160 KiB */
 #define ITS_CACHE_WAYS		4
 
 #define ITS_MSG_MAX		200
