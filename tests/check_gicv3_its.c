@@ -470,8 +470,6 @@ expect_unmapped(uint32_t devid, uint32_t eventid, enum its_xlate_status st)
 	ck_assert_uint_gt(strlen(t.reason), 0);
 }
 
-
-
 static struct its_status
 status(void)
 {
@@ -1360,7 +1358,6 @@ put_mapti_coll(void)
 {
 	cmd_mapti(1, 5, LPI, 512);
 }
-
 
 static const struct err_case err_cases[] = {
 	{ C_MOVI, E_ITS_MOVI_UNMAPPED_INTERRUPT, put_movi_int },

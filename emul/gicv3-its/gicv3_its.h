@@ -209,8 +209,10 @@ int its_mmio_write(struct its *, uint64_t offset, unsigned size, uint64_t value)
  */
 int its_msi(struct its *, uint32_t devid, uint32_t eventid);
 /*
- * The same lookup with no delivery, no guest error and no state change.
- * 0 with status ITS_XLATE_OK, or -ENOENT with the status and reason set.
+ * The same lookup with no delivery, no guest error and no change to the
+ * architectural state (it may fill the translation cache, and counts in
+ * its_status). 0 with status ITS_XLATE_OK, or -ENOENT with the status and
+ * reason set.
  */
 int its_translate(struct its *, uint32_t devid, uint32_t eventid,
     struct its_translation *);
