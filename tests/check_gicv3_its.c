@@ -93,6 +93,7 @@ struct recorder {
 	char			 kind[LOG_MAX][32];
 	char			 msg[256];
 	bool			 refuse;
+	unsigned		 sync_appends;	/* SYNCs that queue one more */
 	unsigned		 nread;
 };
 
@@ -102,6 +103,8 @@ static uint64_t		 qwr;	/* next free byte in the default queue */
 static uint64_t		 qbytes = QUEUE_PAGES * 4096;
 static uint64_t		 qbase = QUEUE;
 static bool		 skip_mode;	/* the fixture's error policy */
+
+static void	cmd_sync_reentrant(uint64_t rd);
 
 static bool
 in_ram(uint64_t gpa, size_t len)
@@ -157,6 +160,11 @@ rec_redist(void *opaque, const struct its_redist_cmd *c)
 	if (r->nredist < LOG_MAX)
 		r->redist[r->nredist] = *c;
 	r->nredist++;
+	/* A VMM callback that queues more work while the ITS runs. */
+	if (c->cmd == C_SYNC && r->sync_appends > 0) {
+		r->sync_appends--;
+		cmd_sync_reentrant(c->target + 1);
+	}
 }
 
 static void
@@ -323,6 +331,14 @@ static void
 cmd_sync(uint64_t rd)
 {
 	q_put(C_SYNC, 0, rd << 16, 0);
+}
+
+/* A SYNC queued and announced from inside a callback. */
+static void
+cmd_sync_reentrant(uint64_t rd)
+{
+	cmd_sync(rd % 4);
+	ck_assert_int_eq(its_mmio_write(its, CWRITER, 8, qwr), 0);
 }
 
 /* ---- Setups. */
@@ -1464,6 +1480,8 @@ START_TEST(test_nothing_runs_while_disabled)
 	ck_assert_uint_eq(creadr(), 0);
 	ck_assert_uint_eq(rec.nredist, 0);
 	ck_assert_uint_eq(mmio_r(CWRITER, 8), 64);
+	/* Disabled, the ITS is doing nothing: quiescent, work queued or not. */
+	ck_assert_uint_eq(mmio_r(CTLR, 4), CTLR_QUIESCENT);
 	mmio_w(CTLR, 4, CTLR_ENABLED);		/* enable runs the queue */
 	ck_assert_uint_eq(creadr(), 64);
 	ck_assert_uint_eq(rec.nredist, 1);
@@ -1790,6 +1808,49 @@ START_TEST(test_two_level_collection_table)
 	FAILS(C_MOVI, E_ITS_MOVI_UNMAPPED_COLLECTION, cmd_movi(1, 1, 5));
 	FAILS(C_MAPC, E_ITS_MAPC_COLLECTION_OOR, cmd_mapc(600, 0, true));
 	FAILS(C_INVALL, E_ITS_INVALL_UNMAPPED_COLLECTION, cmd_invall(600));
+}
+END_TEST
+
+START_TEST(test_callback_queues_more)
+{
+	unsigned	i;
+
+	rec.sync_appends = 5;
+	cmd_sync(0);
+	q_go();
+	/* Served by the running loop, in order, with no recursion. */
+	ck_assert_uint_eq(rec.nredist, 6);
+	for (i = 0; i < 6; i++) {
+		ck_assert_uint_eq(rec.redist[i].cmd, C_SYNC);
+		ck_assert_uint_eq(rec.redist[i].target, i % 4);
+	}
+	ck_assert_uint_eq(creadr(), qwr);
+	ck_assert_uint_eq(rec.nerror, 0);
+}
+END_TEST
+
+START_TEST(test_baser_64k_high_pa)
+{
+	uint64_t	off;
+
+	/*
+	 * 64 KiB pages: BASER bits 15:12 are PA 51:48, so this table is at
+	 * 2^48 + DEVTAB, outside RAM. With 4 KiB pages the same bits are PA
+	 * 15:12: the table is 4 KiB above DEVTAB.
+	 */
+	mmio_w(CTLR, 4, 0);
+	mmio_w(BASER(0), 8, VALID | BASER_PSZ(PSZ_64K) | DEVTAB | 1ULL << 12);
+	mmio_w(CTLR, 4, CTLR_ENABLED);
+	off = qwr;
+	cmd_mapd(2, 5, ITT(2), true);
+	q_go();
+	expect_cmd_memory(C_MAPD, off);
+	mmio_w(CTLR, 4, 0);
+	mmio_w(BASER(0), 8, VALID | BASER_PSZ(PSZ_4K) | DEVTAB | 1ULL << 12);
+	mmio_w(CTLR, 4, CTLR_ENABLED);
+	cmd_mapd(2, 5, ITT(2), true);
+	q_go();
+	ck_assert_uint_eq(mem_r64(DEVTAB + 0x1000 + 2 * 8) >> 63, 1);
 }
 END_TEST
 
@@ -2416,6 +2477,8 @@ its_add_policy_tests(TCase *tc)
 	    PSZ_64K + 1);
 	tcase_add_test(tc, test_two_level_collection_table);
 	tcase_add_test(tc, test_config_bounds);
+	tcase_add_test(tc, test_callback_queues_more);
+	tcase_add_test(tc, test_baser_64k_high_pa);
 	tcase_add_test(tc, test_msi_results);
 	tcase_add_test(tc, test_cache_hits);
 	tcase_add_test(tc, test_cache_invalidation);
