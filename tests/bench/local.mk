@@ -1,5 +1,9 @@
 # Benchmarks: programs that print figures next to the direct KVM calls; never
 # run as tests (`make bench` runs them).
+noinst_PROGRAMS += tests/bench/bench_its
+tests_bench_bench_its_SOURCES = tests/bench/bench_its.c
+tests_bench_bench_its_LDADD = emul/gicv3-its/libgicv3_its.la
+
 if HOST_X86_64
 noinst_PROGRAMS += tests/bench/bench_inject
 tests_bench_bench_inject_SOURCES = tests/bench/bench_inject.c
@@ -8,7 +12,12 @@ tests_bench_bench_inject_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_bench_bench_inject_LDADD = tests/vmm/libtestvm.la daemon/libirqchip-embedded.la \
 	proto/libirqchip.la $(JSONC_LIBS) -lpthread
 
-bench: tests/bench/bench_inject daemon/irqchipd
+bench: tests/bench/bench_inject daemon/irqchipd tests/bench/bench_its
 	tests/bench/bench_inject --daemon daemon/irqchipd
-.PHONY: bench
+	tests/bench/bench_its
+else
+# The emulator benchmarks need no KVM and run on every host.
+bench: tests/bench/bench_its
+	tests/bench/bench_its
 endif
+.PHONY: bench
