@@ -25,6 +25,8 @@ struct chip_class {
 	/* Summary line for query-chips. */
 	void (*describe)(struct chip *, json_object *);
 	int (*query)(struct chip *, struct reply *);
+	/* query-status: the chip's counters into an object (NULL: none kept). */
+	void (*counters)(struct chip *, json_object *);
 	int (*save)(struct chip *, struct reply *);
 	int (*load)(struct chip *, json_object *state, struct reply *);
 	void (*reset)(struct chip *);

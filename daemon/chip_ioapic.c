@@ -19,7 +19,11 @@
 #include "xmalloc.h"
 
 #define IOAPIC_STATE_FORMAT	"irqchipd-ioapic"
-#define IOAPIC_STATE_VERSION	1
+/* 2 adds each entry's kept route; 1 is still loaded. */
+#define IOAPIC_STATE_VERSION	2
+
+/* Debug lines cost a level check when the level is higher. */
+#define debug_on()	(log_get_level() >= LOG_LEVEL_DEBUG)
 
 struct ioapic_chip {
 	struct chip *chip;
@@ -36,9 +40,15 @@ static bool
 op_deliver(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 {
 	struct ioapic_chip *ic = opaque;
+	bool accepted;
 
-	return inject_msi(ic->chip->srv, ic->chip, pin, ic->chip->gsi_base + pin, msg->address,
-	    msg->data);
+	accepted = inject_msi(ic->chip->srv, ic->chip, pin, ic->chip->gsi_base + pin,
+	    msg->address, msg->data);
+	if (debug_on())
+		log_debug("chip %s pin %u: deliver vector 0x%02x address 0x%08" PRIx64
+		    " data 0x%04x: %s", ic->chip->id, pin, msg->data & 0xff, msg->address,
+		    msg->data, accepted ? "accepted" : "refused");
+	return accepted;
 }
 
 static void
@@ -46,15 +56,27 @@ op_route(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 {
 	struct ioapic_chip *ic = opaque;
 
+	if (debug_on()) {
+		if (msg != NULL)
+			log_debug("chip %s pin %u: route GSI %u address 0x%08" PRIx64
+			    " data 0x%04x", ic->chip->id, pin, ic->chip->gsi_base + pin,
+			    msg->address, msg->data);
+		else
+			log_debug("chip %s pin %u: unroute GSI %u", ic->chip->id, pin,
+			    ic->chip->gsi_base + pin);
+	}
 	inject_route(ic->chip->srv, ic->chip->gsi_base + pin, msg != NULL,
 	    msg != NULL ? msg->address : 0, msg != NULL ? msg->data : 0);
 }
 
+/* Called for each level entry an EOI releases, before Remote IRR is cleared. */
 static void
 op_resample(void *opaque, unsigned pin)
 {
 	struct ioapic_chip *ic = opaque;
 
+	if (debug_on())
+		log_debug("chip %s pin %u: EOI clears Remote IRR", ic->chip->id, pin);
 	notifier_resample(ic->chip->srv, ic->chip, pin);
 }
 
@@ -177,6 +199,10 @@ ioapic_chip_destroy(struct chip *chip)
 	free(ic);
 }
 
+/*
+ * chip-del: the chip's GSIs are free again. A level interrupt still in flight
+ * has nothing left to release: its EOI is completed by KVM or reaches no chip.
+ */
 static void
 ioapic_chip_unroute_all(struct chip *chip)
 {
@@ -203,6 +229,49 @@ hex_u64(uint64_t v)
 
 	snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
 	return json_object_new_string(buf);
+}
+
+static void
+counters_add(json_object *o, const struct ioapic_pin_counters *c)
+{
+	json_object_object_add(o, "delivered", wire_u64(c->delivered));
+	json_object_object_add(o, "coalesced", wire_u64(c->coalesced));
+	json_object_object_add(o, "dropped", wire_u64(c->dropped));
+	json_object_object_add(o, "eois", wire_u64(c->eois));
+	json_object_object_add(o, "throttles", wire_u64(c->throttles));
+}
+
+/*
+ * query-status: the chip's totals, and each pin whose counters are not all 0
+ * (every pin is in chip-query).
+ */
+static void
+ioapic_chip_counters(struct chip *chip, json_object *o)
+{
+	struct ioapic_chip *ic = chip->priv;
+	struct ioapic_pin_counters c, sum;
+	json_object *pins = json_object_new_array(), *p, *total = json_object_new_object();
+
+	memset(&sum, 0, sizeof sum);
+	for (unsigned pin = 0; pin < chip->ngsi; pin++) {
+		if (ioapic_get_counters(ic->io, pin, &c) < 0)
+			continue;
+		sum.delivered += c.delivered;
+		sum.coalesced += c.coalesced;
+		sum.dropped += c.dropped;
+		sum.eois += c.eois;
+		sum.throttles += c.throttles;
+		if ((c.delivered | c.coalesced | c.dropped | c.eois | c.throttles) == 0)
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "pin", json_object_new_int64(pin));
+		json_object_object_add(p, "gsi", json_object_new_int64(chip->gsi_base + pin));
+		counters_add(p, &c);
+		json_object_array_add(pins, p);
+	}
+	counters_add(total, &sum);
+	json_object_object_add(o, "total", total);
+	json_object_object_add(o, "pins", pins);
 }
 
 static int
@@ -251,6 +320,20 @@ ioapic_chip_query(struct chip *chip, struct reply *r)
 			json_object_object_add(o, "irr-vector", json_object_new_int(p->irr_vector));
 		json_object_object_add(o, "storm-count", json_object_new_int64(p->storm_count));
 		json_object_object_add(o, "throttled", json_object_new_boolean(p->throttled));
+		json_object_object_add(o, "routed", json_object_new_boolean(p->routed));
+		if (p->routed) {
+			json_object_object_add(o, "route-address", wire_u64(p->route.address));
+			json_object_object_add(o, "route-data",
+			    json_object_new_int64(p->route.data));
+		}
+		{
+			struct ioapic_pin_counters c;
+			json_object *co = json_object_new_object();
+
+			if (ioapic_get_counters(ic->io, pin, &c) == 0)
+				counters_add(co, &c);
+			json_object_object_add(o, "counters", co);
+		}
 		json_object_array_add(pins, o);
 	}
 	json_object_object_add(r->ret, "entries", pins);
@@ -283,6 +366,14 @@ ioapic_chip_save(struct chip *chip, struct reply *r)
 		json_object_object_add(e, "irr-vector", json_object_new_int(p->irr_vector));
 		json_object_object_add(e, "storm-count", json_object_new_int64(p->storm_count));
 		json_object_object_add(e, "throttled", json_object_new_boolean(p->throttled));
+		if (p->routed) {
+			json_object *rt = json_object_new_object();
+
+			json_object_object_add(rt, "address", wire_u64(p->route.address));
+			json_object_object_add(rt, "data", json_object_new_int64(p->route.data));
+			json_object_object_add(e, "route", rt);
+		} else
+			json_object_object_add(e, "route", NULL);
 		json_object_array_add(entries, e);
 	}
 	json_object_object_add(st, "entries", entries);
@@ -341,13 +432,16 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 {
 	static const char *const top_keys[] = { "format", "version", "base", "gsi-base",
 	    "pins", "ioapic-version", "id", "ioregsel", "entries", NULL };
-	static const char *const entry_keys[] = { "rte", "sources", "irr-vector",
+	static const char *const entry_keys_v1[] = { "rte", "sources", "irr-vector",
 	    "storm-count", "throttled", NULL };
+	static const char *const entry_keys[] = { "rte", "sources", "irr-vector",
+	    "storm-count", "throttled", "route", NULL };
+	static const char *const route_keys[] = { "address", "data", NULL };
 	struct ioapic_chip *ic = chip->priv;
 	struct ioapic_state *s;
 	json_object *v, *entries;
-	uint64_t u;
-	char path[32];
+	uint64_t u, state_version;
+	char path[48];
 	int rc = -EINVAL;
 
 	if (state_keys(st, "", top_keys, r) < 0)
@@ -357,7 +451,7 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 	    strcmp(json_object_get_string(v), IOAPIC_STATE_FORMAT) != 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "state.format must be \"%s\"",
 		    IOAPIC_STATE_FORMAT);
-	if (state_u64(st, "", "version", IOAPIC_STATE_VERSION, IOAPIC_STATE_VERSION, &u, r) < 0)
+	if (state_u64(st, "", "version", 1, IOAPIC_STATE_VERSION, &state_version, r) < 0)
 		return -EINVAL;
 	if (state_u64(st, "", "base", chip->base, chip->base, &u, r) < 0 ||
 	    state_u64(st, "", "gsi-base", chip->gsi_base, chip->gsi_base, &u, r) < 0 ||
@@ -390,7 +484,7 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 			reply_error(r, ERR_INVALID_PARAMETER, "state%s must be an object", path);
 			goto out;
 		}
-		if (state_keys(e, path, entry_keys, r) < 0 ||
+		if (state_keys(e, path, state_version == 1 ? entry_keys_v1 : entry_keys, r) < 0 ||
 		    state_u64(e, path, "rte", 0, UINT64_MAX, &p->rte, r) < 0 ||
 		    state_u64(e, path, "sources", 0, UINT32_MAX, &u, r) < 0)
 			goto out;
@@ -408,6 +502,27 @@ ioapic_chip_load(struct chip *chip, json_object *st, struct reply *r)
 			goto out;
 		}
 		p->throttled = json_object_get_boolean(t);
+		/* Version 1 kept no routes: ioapic_announce_routes() copes. */
+		if (state_version == 1)
+			continue;
+		if (!json_object_object_get_ex(e, "route", &t)) {
+			reply_error(r, ERR_INVALID_PARAMETER, "state%s.route is missing", path);
+			goto out;
+		}
+		if (t == NULL)
+			continue;
+		snprintf(path, sizeof path, ".entries[%u].route", pin);
+		if (!json_object_is_type(t, json_type_object)) {
+			reply_error(r, ERR_INVALID_PARAMETER, "state%s must be an object or "
+			    "null", path);
+			goto out;
+		}
+		if (state_keys(t, path, route_keys, r) < 0 ||
+		    state_u64(t, path, "address", 0, UINT32_MAX, &p->route.address, r) < 0 ||
+		    state_u64(t, path, "data", 0, UINT16_MAX, &u, r) < 0)
+			goto out;
+		p->route.data = (uint32_t)u;
+		p->routed = true;
 	}
 	if (ioapic_set_state(ic->io, s) < 0) {
 		reply_error(r, ERR_INVALID_PARAMETER, "state does not fit this IOAPIC");
@@ -451,7 +566,16 @@ ioapic_chip_mmio_write(struct chip *chip, uint64_t offset, unsigned size, unsign
     uint64_t value, struct reply *r)
 {
 	struct ioapic_chip *ic = chip->priv;
+	uint64_t sel;
 
+	if (debug_on()) {
+		/* A read of IOREGSEL has no side effect: it names what IOWIN hits. */
+		if (ioapic_mmio_read(ic->io, 0, 4, &sel) < 0)
+			sel = 0;
+		log_debug("chip %s: guest write cpu %u offset 0x%03" PRIx64 " size %u value "
+		    "0x%" PRIx64 " (IOREGSEL 0x%02" PRIx64 ")", chip->id, cpu, offset, size,
+		    value, sel);
+	}
 	if (ioapic_mmio_write(ic->io, offset, size, value) < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u is "
 		    "outside the IOAPIC window", offset, size);
@@ -485,6 +609,8 @@ ioapic_chip_eoi(struct chip *chip, uint8_t vector)
 {
 	struct ioapic_chip *ic = chip->priv;
 
+	if (debug_on())
+		log_debug("chip %s: EOI broadcast vector 0x%02x", chip->id, vector);
 	ioapic_eoi(ic->io, vector);
 }
 
@@ -498,6 +624,7 @@ const struct chip_class chip_class_ioapic = {
 	.unroute_all = ioapic_chip_unroute_all,
 	.describe = ioapic_chip_describe,
 	.query = ioapic_chip_query,
+	.counters = ioapic_chip_counters,
 	.save = ioapic_chip_save,
 	.load = ioapic_chip_load,
 	.reset = ioapic_chip_reset,

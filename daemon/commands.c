@@ -268,6 +268,20 @@ cmd_query_status(struct server *srv, struct args *a, struct reply *r)
 	json_object_object_add(r->ret, "chips", json_object_new_int64(nchips));
 	json_object_object_add(r->ret, "irqfds", json_object_new_int64(nirqfds));
 	json_object_object_add(r->ret, "notifiers", json_object_new_int64(nnotifiers));
+	{
+		/* Counters of the chips that keep them, by chip id. */
+		json_object *cc = json_object_new_object();
+
+		TAILQ_FOREACH(chip, &srv->chips, entry) {
+			if (chip->cls->counters != NULL) {
+				json_object *o = json_object_new_object();
+
+				chip->cls->counters(chip, o);
+				json_object_object_add(cc, chip->id, o);
+			}
+		}
+		json_object_object_add(r->ret, "chip-counters", cc);
+	}
 	return 0;
 }
 
