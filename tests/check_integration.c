@@ -1213,6 +1213,47 @@ START_TEST(test_eoi_register)
 }
 END_TEST
 
+/*
+ * A directed EOI (the guest's write to the EOI register) does everything a
+ * broadcast EOI does for a level notifier: resample signalled, line
+ * deasserted, Remote IRR clear; a broadcast of the same vector afterwards
+ * (a guest that EOIs both ways) finds nothing in flight.
+ */
+START_TEST(test_eoi_register_resample)
+{
+	json_object *p;
+	int irq, dev, rs, fds[2];
+
+	chip_add("io0", NULL);
+	irq = irqfd_add(11);
+	dev = new_efd();
+	rs = new_efd();
+	rte_write("io0", 11, RTE_VEC(0x81) | RTE_LEVEL | RTE_DEST(1));
+	fds[0] = dev;
+	fds[1] = rs;
+	call_fds("notifier-add", fds, 2, "{\"id\": \"io0\", \"line\": 11, \"fd\": 0, "
+	    "\"mode\": \"level\", \"resample-fd\": 1}");
+	efd_signal(dev, 1);
+	ck_assert_uint_eq(efd_wait(irq, 1, WAIT_MS), 1);
+	ck_assert(get_bool(pin_state("io0", 11), "remote-irr"));
+	check_no_effects(mmio_write("io0", EOIR, 4, 0x81));
+	ck_assert_uint_eq(efd_take(rs), 1);
+	ck_assert_uint_eq(efd_take(irq), 0);
+	p = pin_state("io0", 11);
+	ck_assert(!get_bool(p, "remote-irr"));
+	ck_assert(!get_bool(p, "line"));
+	check_no_effects(eoi(0x81));
+	ck_assert_uint_eq(efd_take(rs), 0);
+	ck_assert_uint_eq(efd_take(irq), 0);
+	ck_assert_int_eq(test_get_int(test_get(pin_state("io0", 11), "counters"), "eois"), 1);
+	/* Asserted again with the EOI register as the only EOI: delivered again. */
+	efd_signal(dev, 1);
+	ck_assert_uint_eq(efd_wait(irq, 1, WAIT_MS), 1);
+	check_no_effects(mmio_write("io0", EOIR, 4, 0x81));
+	ck_assert_uint_eq(efd_take(rs), 1);
+}
+END_TEST
+
 /* --- notifiers (SPECS.md 1.3) ---------------------------------------------------- */
 
 START_TEST(test_notifier_edge)
@@ -2115,6 +2156,7 @@ integration_suite(void)
 	tcase_add_test(tc, test_edge_clears_remote_irr);
 	tcase_add_test(tc, test_reprogram_in_flight);
 	tcase_add_test(tc, test_mask_in_flight);
+	tcase_add_test(tc, test_eoi_register_resample);
 	tcase_add_test(tc, test_in_flight_paths_keep_route);
 	tcase_add_test(tc, test_load_v1_in_flight);
 	tcase_add_test(tc, test_pin_counters);
