@@ -554,10 +554,18 @@ ioapic_chip_mmio_read(struct chip *chip, uint64_t offset, unsigned size, unsigne
     uint64_t *value, struct reply *r)
 {
 	struct ioapic_chip *ic = chip->priv;
+	uint64_t sel;
 
 	if (ioapic_mmio_read(ic->io, offset, size, value) < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u is "
 		    "outside the IOAPIC window", offset, size);
+	if (debug_on()) {
+		if (ioapic_mmio_read(ic->io, 0, 4, &sel) < 0)
+			sel = 0;
+		log_debug("chip %s: guest read cpu %u offset 0x%03" PRIx64 " size %u value "
+		    "0x%" PRIx64 " (IOREGSEL 0x%02" PRIx64 ")", chip->id, cpu, offset, size,
+		    *value, sel);
+	}
 	return 0;
 }
 

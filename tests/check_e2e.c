@@ -276,13 +276,19 @@ query_pin(unsigned pin, const char *field)
 }
 
 static bool
-remote_irr(unsigned pin)
+pin_bool(unsigned pin, const char *field)
 {
-	json_object *v = query_pin(pin, "remote-irr");
+	json_object *v = query_pin(pin, field);
 	bool b = json_object_get_boolean(v);
 
 	json_object_put(v);
 	return b;
+}
+
+static bool
+remote_irr(unsigned pin)
+{
+	return pin_bool(pin, "remote-irr");
 }
 
 /* Waits until pin's Remote IRR is clear (its EOI has been completed). */
@@ -456,7 +462,7 @@ mask_in_flight(unsigned pin, uint8_t vector, bool strict, bool directed)
 	expect_one(CPU, vector);
 	wait_held(CPU, vector);
 	/* The ISR masked the pin: the route stays, Remote IRR is still set. */
-	ck_assert(json_object_get_boolean(query_pin(pin, "masked")));
+	ck_assert(pin_bool(pin, "masked"));
 	check_route_kept(pin, vector, CPU);
 	if (strict)
 		ck_assert_msg(remote_irr(pin), "Remote IRR of pin %u clear before the EOI", pin);

@@ -1113,6 +1113,7 @@ START_TEST(test_debug_log)
 		"chip io0 pin 0: deliver vector 0x77 address 0xfee00000 data 0x8077: accepted",
 		"chip io0: EOI broadcast vector 0x77",
 		"chip io0 pin 0: EOI clears Remote IRR",
+		"chip io0: guest read cpu 0 offset 0x010 size 4 value 0x8077 (IOREGSEL 0x10)",
 	};
 	char *log = NULL;
 	size_t n = 0;
@@ -1123,6 +1124,7 @@ START_TEST(test_debug_log)
 	line_set("io0", 0, 1);
 	line_set("io0", 0, 0);
 	call("eoi", "{\"vector\": %d}", 0x77);
+	ck_assert_uint_eq(reg_read("io0", IDX_RTE_LO(0)), 0x8077);
 	/* A query after the EOI: the daemon has written the lines by now. */
 	chip_query("io0");
 	f = fopen(D.log, "r");
