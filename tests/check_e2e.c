@@ -600,6 +600,8 @@ START_TEST(directed_eoi_redelivery)
 	ck_assert_int_eq(pin_counter(3, "delivered"), n);
 	ck_assert_int_eq(pin_counter(3, "eois"), n);
 	ck_assert_uint_eq(testvm_eoi_exits(E.vm, 0x53), 0);
+	fprintf(stderr, "directed EOI: %u level interrupts, %u EOI-register EOIs, %llu EOI "
+	    "exits\n", n, n, (unsigned long long)testvm_eoi_exits(E.vm, 0x53));
 	E.expect[0][0x53] = n;
 	check_exact();
 	shutdown_all();
