@@ -6,8 +6,15 @@
  * guest program its IOAPIC through MMIO as an OS would, drives lines, and
  * counts EXACTLY what the guest received per CPU and vector: wait for the
  * expected counts, wait SETTLE_MS more, and require nothing else arrived.
- * One test boots an external multiboot kernel (tests/vmm/probe.elf) through
+ * Two tests boot an external multiboot kernel (tests/vmm/probe.elf) through
  * irqchip-testvm --kernel instead, as kvm-unit-tests kernels are run.
+ *
+ * Level-triggered tests run in two EOI modes. Broadcast: the guest's LAPIC
+ * EOI exits to the VMM (KVM_EXIT_IOAPIC_EOI); a probe first finds out
+ * whether this host reports those exits before the guest wrote the EOI (the
+ * dev host's nested KVM does), and the Remote IRR checks are strict only
+ * where it does not. Directed: an x2APIC guest with Suppress EOI Broadcast
+ * EOIs at the IOAPIC's EOI register, and the checks are strict everywhere.
  * Skips (77) only when /dev/kvm is absent.
  */
 #include "config.h"
