@@ -1339,6 +1339,9 @@ START_TEST(testvm_exit_statuses)
 	};
 	char prog[512];
 	const char *const usage[] = { prog, "--kernel", NULL };
+	const char *const help[] = { prog, "--help", NULL };
+	static const char *const help_says[] = { "(V << 1) | 1", "  2 ", "  4 ", "  6 ",
+		"  124 ", "--initrd FILE", "--module FILE[,STR]" };
 	char *out = NULL, *err = NULL;
 	int status;
 
@@ -1357,6 +1360,12 @@ START_TEST(testvm_exit_statuses)
 	}
 	test_program("tests/vmm/irqchip-testvm", prog, sizeof prog);
 	ck_assert_int_eq(test_run(usage, NULL, NULL), 2);
+	/* --help lists every status. */
+	ck_assert_int_eq(test_run(help, &out, NULL), 0);
+	for (size_t i = 0; i < sizeof help_says / sizeof help_says[0]; i++)
+		ck_assert_msg(test_contains(out, help_says[i]), "--help does not say \"%s\": %s",
+		    help_says[i], out);
+	free(out);
 }
 END_TEST
 

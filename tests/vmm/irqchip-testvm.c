@@ -47,6 +47,12 @@ static const char usage_text[] =
 
 static const char help_text[] =
     "\n"
+    "  --socket PATH     the irqchipd to use as the IOAPIC\n"
+    "  --embedded        run irqchipd on a thread of this VMM instead\n"
+    "  --cpus N          vCPUs, 1 to 4 (default 2)\n"
+    "  --demo            drive the built-in guest's IOAPIC and show what it got\n"
+    "  --selftest        check the VM and built-in guest alone (no irqchipd)\n"
+    "  --quiet           no guest console; --verbose: unhandled exits, EOI mode\n"
     "  --kernel ELF      boot a multiboot (v1) ELF kernel\n"
     "  --cmdline STR     its command line\n"
     "  --initrd FILE     load FILE as a multiboot module (string: FILE)\n"
