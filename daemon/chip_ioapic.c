@@ -22,7 +22,11 @@
 #include "xmalloc.h"
 
 #define IOAPIC_STATE_FORMAT	"irqchipd-ioapic"
-#define IOAPIC_STATE_VERSION	1
+/* 2 adds each entry's kept route; 1 is still loaded. */
+#define IOAPIC_STATE_VERSION	2
+
+/* Debug lines cost a level check when the level is higher. */
+#define debug_on()	(log_get_level() >= LOG_LEVEL_DEBUG)
 
 struct ioapic_chip {
 	struct chip *chip;
@@ -48,8 +52,13 @@ op_deliver(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 		.address = msg->address,
 		.data = msg->data,
 	};
+	bool accepted = inject(chip->srv, chip->req, &d);
 
-	return inject(chip->srv, chip->req, &d);
+	if (debug_on())
+		log_debug("chip %s pin %u: deliver vector 0x%02x address 0x%08" PRIx64
+		    " data 0x%04x: %s", chip->id, pin, msg->data & 0xff, msg->address,
+		    msg->data, accepted ? "accepted" : "refused");
+	return accepted;
 }
 
 static void
@@ -57,15 +66,27 @@ op_route(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 {
 	struct ioapic_chip *ic = opaque;
 
+	if (debug_on()) {
+		if (msg != NULL)
+			log_debug("chip %s pin %u: route GSI %u address 0x%08" PRIx64
+			    " data 0x%04x", ic->chip->id, pin, ic->chip->gsi_base + pin,
+			    msg->address, msg->data);
+		else
+			log_debug("chip %s pin %u: unroute GSI %u", ic->chip->id, pin,
+			    ic->chip->gsi_base + pin);
+	}
 	inject_route(ic->chip->srv, ic->chip->req, ic->chip->gsi_base + pin, msg != NULL,
 	    msg != NULL ? msg->address : 0, msg != NULL ? msg->data : 0);
 }
 
+/* Called for each level entry an EOI releases, before Remote IRR is cleared. */
 static void
 op_resample(void *opaque, unsigned pin)
 {
 	struct ioapic_chip *ic = opaque;
 
+	if (debug_on())
+		log_debug("chip %s pin %u: EOI clears Remote IRR", ic->chip->id, pin);
 	notifier_resample(ic->chip->srv, ic->chip, pin);
 }
 
@@ -189,6 +210,10 @@ ioapic_chip_destroy(struct chip *chip)
 	free(ic);
 }
 
+/*
+ * chip-del: the chip's GSIs are free again. A level interrupt still in flight
+ * has nothing left to release: its EOI is completed by KVM or reaches no chip.
+ */
 static void
 ioapic_chip_unroute_all(struct chip *chip, struct request *req)
 {
@@ -215,6 +240,49 @@ hex_u64(uint64_t v)
 
 	snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
 	return json_object_new_string(buf);
+}
+
+static void
+counters_add(json_object *o, const struct ioapic_pin_counters *c)
+{
+	json_object_object_add(o, "delivered", wire_u64(c->delivered));
+	json_object_object_add(o, "coalesced", wire_u64(c->coalesced));
+	json_object_object_add(o, "dropped", wire_u64(c->dropped));
+	json_object_object_add(o, "eois", wire_u64(c->eois));
+	json_object_object_add(o, "throttles", wire_u64(c->throttles));
+}
+
+/*
+ * query-status: the chip's totals, and each pin whose counters are not all 0
+ * (every pin is in chip-query).
+ */
+static void
+ioapic_chip_counters(struct chip *chip, json_object *o)
+{
+	struct ioapic_chip *ic = chip->priv;
+	struct ioapic_pin_counters c, sum;
+	json_object *pins = json_object_new_array(), *p, *total = json_object_new_object();
+
+	memset(&sum, 0, sizeof sum);
+	for (unsigned pin = 0; pin < chip->ngsi; pin++) {
+		if (ioapic_get_counters(ic->io, pin, &c) < 0)
+			continue;
+		sum.delivered += c.delivered;
+		sum.coalesced += c.coalesced;
+		sum.dropped += c.dropped;
+		sum.eois += c.eois;
+		sum.throttles += c.throttles;
+		if ((c.delivered | c.coalesced | c.dropped | c.eois | c.throttles) == 0)
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "pin", json_object_new_int64(pin));
+		json_object_object_add(p, "gsi", json_object_new_int64(chip->gsi_base + pin));
+		counters_add(p, &c);
+		json_object_array_add(pins, p);
+	}
+	counters_add(total, &sum);
+	json_object_object_add(o, "total", total);
+	json_object_object_add(o, "pins", pins);
 }
 
 static int
@@ -272,6 +340,20 @@ ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 			json_object_object_add(o, "irr-vector", json_object_new_int(p->irr_vector));
 		json_object_object_add(o, "storm-count", json_object_new_int64(p->storm_count));
 		json_object_object_add(o, "throttled", json_object_new_boolean(p->throttled));
+		json_object_object_add(o, "routed", json_object_new_boolean(p->routed));
+		if (p->routed) {
+			json_object_object_add(o, "route-address", wire_u64(p->route.address));
+			json_object_object_add(o, "route-data",
+			    json_object_new_int64(p->route.data));
+		}
+		{
+			struct ioapic_pin_counters c;
+			json_object *co = json_object_new_object();
+
+			if (ioapic_get_counters(ic->io, pin, &c) == 0)
+				counters_add(co, &c);
+			json_object_object_add(o, "counters", co);
+		}
 		json_object_array_add(pins, o);
 	}
 	json_object_object_add(r->ret, "entries", pins);
@@ -280,9 +362,10 @@ ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 }
 
 /*
- * The saved format, version 1 (unchanged since the first release): the
- * chip's identity, which a load must match, then the 82093AA's registers
- * and, per pin, everything beyond the entry that decides what it does next.
+ * The saved format: the chip's identity, which a load must match, then the
+ * 82093AA's registers and, per pin, everything beyond the entry that decides
+ * what it does next. Version 2 adds the route each pin last announced, which
+ * a masked pin keeps (null: none yet); a version-1 state loads with none.
  */
 struct ioapic_saved {
 	uint64_t base;
@@ -297,6 +380,12 @@ struct ioapic_saved {
  */
 #define IOAPIC_LOADABLE_SOURCES	((1U << SOURCE_PROTOCOL) | (1U << SOURCE_NOTIFIER))
 
+/* A route is an MSI: the x86 address window's low 32 bits, 16 bits of data. */
+static const struct state_field ioapic_route_fields[] = {
+	STATE_FIELD("address", STATE_U64, struct ioapic_msi, address, 0, UINT32_MAX),
+	STATE_FIELD("data", STATE_U32, struct ioapic_msi, data, 0, UINT16_MAX),
+};
+
 static const struct state_field ioapic_pin_fields[] = {
 	STATE_FIELD("rte", STATE_HEX64, struct ioapic_pin_state, rte, 0, UINT64_MAX),
 	STATE_FIELD("sources", STATE_U32, struct ioapic_pin_state, sources, 0,
@@ -305,6 +394,8 @@ static const struct state_field ioapic_pin_fields[] = {
 	STATE_FIELD("storm-count", STATE_U32, struct ioapic_pin_state, storm_count, 0,
 	    IOAPIC_STORM_LIMIT),
 	STATE_FIELD("throttled", STATE_BOOL, struct ioapic_pin_state, throttled, 0, 1),
+	STATE_OPTIONAL_OBJECT("route", struct ioapic_pin_state, route, routed,
+	    ioapic_route_fields, 2),
 };
 
 static const struct state_field ioapic_fields[] = {
@@ -363,10 +454,16 @@ ioapic_chip_load(struct chip *chip, struct request *req, json_object *st, struct
 {
 	struct ioapic_chip *ic = chip->priv;
 	struct ioapic_saved *sv = saved_now(chip);
+	json_object *v;
 	int rc = -EINVAL;
 
 	if (state_load(&ioapic_state_desc, st, sv, r) < 0)
 		goto out;
+	/* Version 1 kept no routes: ioapic_announce_routes() copes. */
+	if (json_object_object_get_ex(st, "version", &v) && json_object_get_int(v) == 1) {
+		for (unsigned pin = 0; pin < sv->s.pins; pin++)
+			sv->s.pin[pin].routed = false;
+	}
 	if (ioapic_set_state(ic->io, &sv->s) < 0) {
 		reply_error(r, ERR_INVALID_PARAMETER, "state does not fit this IOAPIC (Remote "
 		    "IRR on an edge entry, or a throttled pin that is not level)");
@@ -399,9 +496,18 @@ ioapic_chip_mmio_read(struct chip *chip, struct request *req, struct mmio_access
 {
 	struct ioapic_chip *ic = chip->priv;
 
+	uint64_t sel;
+
 	if (ioapic_mmio_read(ic->io, acc->offset, acc->size, &acc->value) < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u is "
 		    "outside the IOAPIC window", acc->offset, acc->size);
+	if (debug_on()) {
+		if (ioapic_mmio_read(ic->io, 0, 4, &sel) < 0)
+			sel = 0;
+		log_debug("chip %s: guest read cpu %u offset 0x%03" PRIx64 " size %u value "
+		    "0x%" PRIx64 " (IOREGSEL 0x%02" PRIx64 ")", chip->id, acc->cpu, acc->offset,
+		    acc->size, acc->value, sel);
+	}
 	return 0;
 }
 
@@ -410,7 +516,16 @@ ioapic_chip_mmio_write(struct chip *chip, struct request *req, const struct mmio
     struct reply *r)
 {
 	struct ioapic_chip *ic = chip->priv;
+	uint64_t sel;
 
+	if (debug_on()) {
+		/* A read of IOREGSEL has no side effect: it names what IOWIN hits. */
+		if (ioapic_mmio_read(ic->io, 0, 4, &sel) < 0)
+			sel = 0;
+		log_debug("chip %s: guest write cpu %u offset 0x%03" PRIx64 " size %u value "
+		    "0x%" PRIx64 " (IOREGSEL 0x%02" PRIx64 ")", chip->id, acc->cpu, acc->offset,
+		    acc->size, acc->value, sel);
+	}
 	if (ioapic_mmio_write(ic->io, acc->offset, acc->size, acc->value) < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u is "
 		    "outside the IOAPIC window", acc->offset, acc->size);
@@ -440,6 +555,8 @@ ioapic_chip_eoi(struct chip *chip, struct request *req, uint8_t vector)
 {
 	struct ioapic_chip *ic = chip->priv;
 
+	if (debug_on())
+		log_debug("chip %s: EOI broadcast vector 0x%02x", chip->id, vector);
 	ioapic_eoi(ic->io, vector);
 }
 
@@ -463,6 +580,7 @@ const struct chip_class chip_class_ioapic = {
 	.unroute_all = ioapic_chip_unroute_all,
 	.describe = ioapic_chip_describe,
 	.query = ioapic_chip_query,
+	.counters = ioapic_chip_counters,
 	.save = ioapic_chip_save,
 	.load = ioapic_chip_load,
 	.reset = ioapic_chip_reset,

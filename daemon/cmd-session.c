@@ -67,8 +67,9 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	struct server *srv = req->srv;
 	const struct counters *s = &srv->stats;
 	json_object *c = json_object_new_object(), *byc = json_object_new_object();
-	json_object *inj = json_object_new_object();
+	json_object *inj = json_object_new_object(), *cc;
 	struct timespec now;
+	struct chip *chip;
 	struct gsi_irqfd *f;
 	struct notifier *n;
 	struct mem_region *m;
@@ -117,6 +118,17 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(r->ret, "notifiers", json_object_new_int64(nnotifiers));
 	json_object_object_add(r->ret, "memory-regions", json_object_new_int64(nregions));
 	json_object_object_add(r->ret, "memory-bytes", wire_u64(ram));
+	/* Counters of the chips that keep them, by chip id. */
+	cc = json_object_new_object();
+	TAILQ_FOREACH(chip, &srv->chips, entry) {
+		if (chip->cls->counters != NULL) {
+			json_object *o = json_object_new_object();
+
+			chip->cls->counters(chip, o);
+			json_object_object_add(cc, chip->id, o);
+		}
+	}
+	json_object_object_add(r->ret, "chip-counters", cc);
 	return 0;
 }
 

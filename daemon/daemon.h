@@ -176,6 +176,8 @@ enum state_type {
 	STATE_HEX64,	/* a u64 written as a "0x%016x" string (registers) */
 	STATE_BOOL,
 	STATE_ARRAY,	/* of objects described by sub */
+	STATE_OPTIONAL,	/* an object described by sub, or null: the bool at
+			   count_offset says whether it is there */
 };
 
 #define STATE_MATCH		0x1	/* identity: on load, must equal the chip's */
@@ -224,6 +226,10 @@ struct state_desc {
 	{ name, STATE_ARRAY, offsetof(st, member), 0, 0,			\
 	    STATE_INDIRECT | STATE_VARLEN, 0, max, offsetof(st, countmember),	\
 	    sizeof(((st *)0)->member[0]), sub, sizeof(sub) / sizeof((sub)[0]) }
+/* An object (member, a struct) that is null while the bool present is false. */
+#define STATE_OPTIONAL_OBJECT(name, st, member, present, sub, since_version)	\
+	{ name, STATE_OPTIONAL, offsetof(st, member), 0, 0, 0, since_version, 0,	\
+	    offsetof(st, present), 0, sub, sizeof(sub) / sizeof((sub)[0]) }
 /* The same for an array the state points to (member is a pointer). */
 #define STATE_POINTED_OBJECTS(name, st, member, max, countmember, sub)		\
 	{ name, STATE_ARRAY, offsetof(st, member), 0, 0, STATE_INDIRECT, 0, max,	\
@@ -438,6 +444,8 @@ struct chip_class {
 	/* Summary fields for query-chips. */
 	void (*describe)(struct chip *, json_object *);
 	int (*query)(struct chip *, const struct args *, struct reply *);
+	/* query-status: the chip's counters into an object (NULL: none kept). */
+	void (*counters)(struct chip *, json_object *);
 	int (*save)(struct chip *, struct reply *);
 	int (*load)(struct chip *, struct request *, json_object *state, struct reply *);
 	void (*reset)(struct chip *, struct request *);

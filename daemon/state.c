@@ -45,6 +45,7 @@ get_uint(const void *base, const struct state_field *f)
 		memcpy(&u64, p, sizeof u64);
 		return u64;
 	case STATE_ARRAY:
+	case STATE_OPTIONAL:
 		break;
 	}
 	return 0;
@@ -77,6 +78,7 @@ set_uint(void *base, const struct state_field *f, uint64_t v)
 		memcpy(p, &v, sizeof v);
 		break;
 	case STATE_ARRAY:
+	case STATE_OPTIONAL:
 		break;
 	}
 }
@@ -121,6 +123,7 @@ state_to_json(const struct state_field *fields, size_t n, const void *base)
 	for (size_t i = 0; i < n; i++) {
 		const struct state_field *f = &fields[i];
 		json_object *v, *list;
+		bool present;
 
 		switch (f->type) {
 		case STATE_BOOL:
@@ -128,6 +131,11 @@ state_to_json(const struct state_field *fields, size_t n, const void *base)
 			break;
 		case STATE_HEX64:
 			v = hex64(get_uint(base, f));
+			break;
+		case STATE_OPTIONAL:
+			memcpy(&present, (const char *)base + f->count_offset, sizeof present);
+			v = present ? state_to_json(f->sub, f->nsub, (const char *)base +
+			    f->offset) : NULL;
 			break;
 		case STATE_ARRAY:
 			list = json_object_new_array();
@@ -178,6 +186,15 @@ load_object(const struct state_field *fields, size_t n, json_object *o, void *ba
 				return reply_error(r, ERR_INVALID_PARAMETER, "state%s.%s must be "
 				    "true or false", path, f->name);
 			u = json_object_get_boolean(v);
+		} else if (f->type == STATE_OPTIONAL) {
+			bool present = v != NULL;
+
+			snprintf(sub, sizeof sub, "%s.%s", path, f->name);
+			if (present && load_object(f->sub, f->nsub, v, (char *)base + f->offset,
+			    version, sub, r) < 0)
+				return -EINVAL;
+			memcpy((char *)base + f->count_offset, &present, sizeof present);
+			continue;
 		} else if (f->type == STATE_ARRAY && (f->flags & STATE_VARLEN)) {
 			uint32_t len;
 

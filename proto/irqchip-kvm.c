@@ -282,6 +282,75 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 	return 0;
 }
 
+/*
+ * Directed EOI under split irqchip (api.rst, KVM_CAP_X2APIC_API): newer
+ * uapi headers define these; older ones (Debian 12's) do not.
+ */
+#ifndef KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST
+#define KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST (1ULL << 2)
+#endif
+#ifndef KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST
+#define KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST (1ULL << 3)
+#endif
+#define IOAPIC_VERSION_82093AA 0x11
+#define IOAPIC_VERSION_EOI 0x20
+
+int
+irqchip_kvm_setup_eoi(int vm_fd, unsigned ioapic_version, uint64_t x2apic_flags,
+    enum irqchip_kvm_eoi_mode *chosen, char **cause)
+{
+	struct kvm_enable_cap cap;
+	enum irqchip_kvm_eoi_mode mode;
+	uint64_t want;
+	int offered;
+
+	if (chosen != NULL)
+		*chosen = IRQCHIP_KVM_EOI_LEGACY;
+	if (ioapic_version == IOAPIC_VERSION_EOI) {
+		want = KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST;
+		mode = IRQCHIP_KVM_EOI_DIRECTED;
+	} else if (ioapic_version == IOAPIC_VERSION_82093AA) {
+		want = KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST;
+		mode = IRQCHIP_KVM_EOI_BROADCAST;
+	} else
+		return wire_set_cause(cause, -EINVAL, "IOAPIC version 0x%x: 0x11 or 0x20 "
+		    "expected", ioapic_version);
+	/* The capability returns the flags this KVM accepts (0 if it has none). */
+	offered = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API);
+	if (offered < 0)
+		return wire_set_cause(cause, -errno, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API): "
+		    "%s", strerror(errno));
+	if (((uint64_t)offered & want) == 0) {
+		want = 0;
+		mode = IRQCHIP_KVM_EOI_LEGACY;
+	}
+	if ((want | x2apic_flags) != 0) {
+		memset(&cap, 0, sizeof cap);
+		cap.cap = KVM_CAP_X2APIC_API;
+		cap.args[0] = want | x2apic_flags;
+		if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+			return wire_set_cause(cause, -errno, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API, "
+			    "0x%llx): %s", (unsigned long long)cap.args[0], strerror(errno));
+	}
+	if (chosen != NULL)
+		*chosen = mode;
+	return 0;
+}
+
+const char *
+irqchip_kvm_eoi_mode_name(enum irqchip_kvm_eoi_mode mode)
+{
+	switch (mode) {
+	case IRQCHIP_KVM_EOI_DIRECTED:
+		return "directed";
+	case IRQCHIP_KVM_EOI_BROADCAST:
+		return "broadcast";
+	case IRQCHIP_KVM_EOI_LEGACY:
+		break;
+	}
+	return "legacy";
+}
+
 /* Tells irqchipd (best effort) and KVM that gsi's irqfd is gone; lock held. */
 static int
 irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cause)
@@ -383,6 +452,25 @@ irqchip_kvm_get_stats(struct irqchip_kvm *kvm, struct irqchip_kvm_stats *st)
 	pthread_mutex_lock(&kvm->lock);
 	*st = kvm->stats;
 	pthread_mutex_unlock(&kvm->lock);
+}
+
+int
+irqchip_kvm_get_route(struct irqchip_kvm *kvm, unsigned gsi, uint64_t *address,
+    uint32_t *data)
+{
+	int rc = -ENOENT;
+
+	if (gsi >= KVM_ROUTES_MAX)
+		return -ENOENT;
+	pthread_mutex_lock(&kvm->lock);
+	if (kvm->routes[gsi].owner != OWNER_NONE) {
+		*address = (uint64_t)kvm->routes[gsi].address_hi << 32 |
+		    kvm->routes[gsi].address_lo;
+		*data = kvm->routes[gsi].data;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
 }
 
 int

@@ -42,6 +42,38 @@ struct irqchip_kvm;
  */
 #define IRQCHIP_KVM_EXT_DEST_ID 0x1u
 
+/*
+ * How the VM's guests EOI level interrupts of the IOAPICs, chosen with
+ * KVM_ENABLE_CAP(KVM_CAP_X2APIC_API) (Documentation/virt/kvm/api.rst).
+ */
+enum irqchip_kvm_eoi_mode {
+	/* KVM offers no choice: it advertises directed EOI to x2APIC guests
+	   and still exits on their EOIs, so such a guest EOIs twice. */
+	IRQCHIP_KVM_EOI_LEGACY,
+	/* KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST: a guest that sets SVR bit
+	   12 gets no EOI exits and EOIs at the IOAPIC's EOI register (0x20). */
+	IRQCHIP_KVM_EOI_DIRECTED,
+	/* KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST: directed EOI is not
+	   offered; every EOI is a broadcast exit (IOAPICs of version 0x11). */
+	IRQCHIP_KVM_EOI_BROADCAST,
+};
+
+/*
+ * Chooses directed EOI for IOAPICs of version 0x20 (they have the EOI
+ * register) and broadcast EOIs for version 0x11, when KVM offers the choice
+ * (KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on the VM fd, which reports the
+ * flags only once KVM_CAP_SPLIT_IRQCHIP is enabled). Call after enabling the
+ * split irqchip and before creating vCPUs. x2apic_flags are the VM's other
+ * KVM_CAP_X2APIC_API flags (KVM_X2APIC_API_USE_32BIT_IDS...), enabled in the
+ * same call since the call sets them all; 0 for none. *chosen (may be NULL)
+ * says what was set: LEGACY when KVM lacks both flags. -EINVAL for another
+ * ioapic_version.
+ */
+int irqchip_kvm_setup_eoi(int vm_fd, unsigned ioapic_version, uint64_t x2apic_flags,
+    enum irqchip_kvm_eoi_mode *chosen, char **cause);
+/* "legacy", "directed" or "broadcast". */
+const char *irqchip_kvm_eoi_mode_name(enum irqchip_kvm_eoi_mode);
+
 /* Counters for people and tests. */
 struct irqchip_kvm_stats {
 	uint64_t commits;    /* KVM_SET_GSI_ROUTING calls */
@@ -83,6 +115,12 @@ struct irqchip_client *irqchip_kvm_client(const struct irqchip_kvm *);
 int irqchip_kvm_set_client(struct irqchip_kvm *, struct irqchip_client *, char **cause);
 
 void irqchip_kvm_get_stats(struct irqchip_kvm *, struct irqchip_kvm_stats *);
+/*
+ * The route the library holds for gsi (what the last commit gave KVM, or will
+ * give it): 0 and the MSI address and data, or -ENOENT if gsi has none.
+ */
+int irqchip_kvm_get_route(struct irqchip_kvm *, unsigned gsi, uint64_t *address,
+    uint32_t *data);
 
 /*
  * The VMM's own MSI routes (its devices' MSI/MSI-X vectors). A GSI belongs to

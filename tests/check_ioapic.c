@@ -291,13 +291,18 @@ check_delivery(const struct delivery *d, unsigned pin, uint64_t address,
 	ck_assert_uint_eq(d->data, data);
 }
 
-/* Writing rte to pin 5 must announce exactly this route. */
+/*
+ * Writing rte to pin 5 must end with exactly this route: announced once from
+ * a masked entry (its high dword changes no route), twice from an unmasked one.
+ */
 static void
 check_route(uint64_t rte, uint64_t address, uint32_t data)
 {
+	bool	was_masked = (rte_read(io, 5) & RTE_MASKED) != 0;
+
 	rec_clear(&rec);
 	rte_write(io, 5, rte);
-	ck_assert_uint_eq(rec.route[5].count, 2);
+	ck_assert_uint_eq(rec.route[5].count, was_masked ? 1 : 2);
 	ck_assert(rec.route[5].present);
 	ck_assert_uint_eq(rec.route[5].address, address);
 	ck_assert_uint_eq(rec.route[5].data, data);
@@ -648,11 +653,11 @@ START_TEST(test_rte_dwords_separately)
 	rec_clear(&rec);
 	reg_write(io, IDX_RTE_HI(7), 0x34000000);
 	ck_assert_uint_eq(rte_read(io, 7), RTE_DEST(0x34) | RTE_MASKED | 0x21);
-	ck_assert_uint_eq(rec.route[7].count, 1);
-	ck_assert(!rec.route[7].present);
+	/* Masked: the write changes no route. */
+	ck_assert_uint_eq(rec.route[7].count, 0);
 	reg_write(io, IDX_RTE_LO(7), 0x22);
 	ck_assert_uint_eq(rte_read(io, 7), RTE_DEST(0x34) | 0x22);
-	ck_assert_uint_eq(rec.route[7].count, 2);
+	ck_assert_uint_eq(rec.route[7].count, 1);
 	ck_assert(rec.route[7].present);
 	ck_assert_uint_eq(rec.route[7].address, 0xfee34000);
 	ck_assert_uint_eq(rec.route[7].data, 0x22);
@@ -661,15 +666,16 @@ END_TEST
 
 START_TEST(test_route_every_write)
 {
+	/* From reset the high dword lands in a masked entry: no route yet. */
 	rte_write(io, 3, edge_entry(0x40, 1));
-	ck_assert_uint_eq(rec.route[3].count, 2);
+	ck_assert_uint_eq(rec.route[3].count, 1);
 	rte_write(io, 3, edge_entry(0x40, 1));
-	ck_assert_uint_eq(rec.route[3].count, 4);
+	ck_assert_uint_eq(rec.route[3].count, 3);
 	reg_write(io, IDX_RTE_LO(3), 0x40);
-	ck_assert_uint_eq(rec.route[3].count, 5);
+	ck_assert_uint_eq(rec.route[3].count, 4);
 	reg_write(io, IDX_RTE_HI(3), 0x01000000);
-	ck_assert_uint_eq(rec.route[3].count, 6);
-	ck_assert_uint_eq(rec.nroute, 6);
+	ck_assert_uint_eq(rec.route[3].count, 5);
+	ck_assert_uint_eq(rec.nroute, 5);
 	ck_assert(rec.route[3].present);
 	ck_assert_uint_eq(rec.route[3].address, 0xfee01000);
 	ck_assert_uint_eq(rec.route[3].data, 0x40);
@@ -756,14 +762,245 @@ START_TEST(test_route_remappable)
 }
 END_TEST
 
-START_TEST(test_route_masked_null)
+/* The guest masks pin: a write of the low dword only, as Linux's mask_ioapic_irq(). */
+static void
+mask_pin(unsigned pin)
+{
+	reg_write(io, IDX_RTE_LO(pin),
+	    (uint32_t)(rte_read(io, pin) | RTE_MASKED) & ~(uint32_t)RTE_REMOTE_IRR);
+}
+
+/*
+ * Masking keeps the last route and withdraws nothing; writes while masked do
+ * not recompute it (QEMU be1927c97e); the unmasking write routes the entry
+ * as it now is.
+ */
+START_TEST(test_route_masked_kept)
 {
 	rte_write(io, 9, edge_entry(0x30, 1));
 	ck_assert(rec.route[9].present);
 	rec_clear(&rec);
-	rte_write(io, 9, edge_entry(0x30, 1) | RTE_MASKED);
-	ck_assert_uint_eq(rec.route[9].count, 2);
-	ck_assert(!rec.route[9].present);
+	mask_pin(9);
+	ck_assert_uint_eq(rec.nroute, 0);
+	rte_write(io, 9, edge_entry(0x31, 2) | RTE_MASKED);
+	ck_assert_uint_eq(rec.nroute, 0);
+	/* A masked edge is dropped, whatever the kept route says. */
+	ck_assert_int_eq(ioapic_pulse_irq(io, 9, 0), 0);
+	ck_assert_uint_eq(rec.ndeliver, 0);
+	rte_write(io, 9, edge_entry(0x31, 2));
+	ck_assert_uint_eq(rec.route[9].count, 1);
+	ck_assert(rec.route[9].present);
+	ck_assert_uint_eq(rec.route[9].address, 0xfee02000);
+	ck_assert_uint_eq(rec.route[9].data, 0x31);
+}
+END_TEST
+
+/* An entry masked since reset was never routed: masking it routes nothing. */
+START_TEST(test_route_never_unmasked)
+{
+	rte_write(io, 4, level_entry(0x44, 1) | RTE_MASKED);
+	ck_assert_uint_eq(rec.nroute, 0);
+	rec_clear(&rec);
+	ioapic_announce_routes(io);
+	ck_assert_uint_eq(rec.route[4].count, 1);
+	ck_assert(!rec.route[4].present);
+}
+END_TEST
+
+/*
+ * The case that lost EOIs: a level interrupt in flight, the handler masks
+ * the pin, then EOIs with the line still high. The route stays (no
+ * withdrawal), the EOI clears Remote IRR (82093AA: Remote IRR is reset when
+ * the EOI with the matching vector is received), the masked pin sends
+ * nothing, and unmasking delivers the still-high line exactly once.
+ */
+START_TEST(test_mask_in_flight_level)
+{
+	level_in_flight(6, 0x66);
+	mask_pin(6);
+	ck_assert_uint_eq(rec.nroute, 0);
+	ck_assert(remote_irr(io, 6));
+	ioapic_eoi(io, 0x66);
+	ck_assert(!remote_irr(io, 6));
+	ck_assert_uint_eq(rec.ndeliver, 0);
+	ck_assert_uint_eq(rec.nresample, 1);
+	rte_write(io, 6, level_entry(0x66, 1));
+	ck_assert_uint_eq(rec.ndeliver, 1);
+	check_delivery(&rec.last, 6, 0xfee01000, 0x8066);
+	ck_assert(remote_irr(io, 6));
+	ck_assert_uint_eq(rec.route[6].count, 1);
+	ck_assert(rec.route[6].present);
+	ck_assert_uint_eq(rec.route[6].data, 0x8066);
+	/* The line drops before this EOI: nothing more. */
+	ck_assert_int_eq(ioapic_set_irq(io, 6, 0, false), 0);
+	ioapic_eoi(io, 0x66);
+	ck_assert(!remote_irr(io, 6));
+	ck_assert_uint_eq(rec.ndeliver, 1);
+}
+END_TEST
+
+/* Masked, then reprogrammed to another vector while in flight: the old EOI releases. */
+START_TEST(test_mask_reprogram_in_flight)
+{
+	level_in_flight(6, 0x66);
+	mask_pin(6);
+	rte_write(io, 6, level_entry(0x67, 1) | RTE_MASKED);
+	ck_assert_uint_eq(rec.nroute, 0);
+	ioapic_eoi(io, 0x67);
+	ck_assert_uint_eq(rec.nresample, 1);
+	ck_assert(!remote_irr(io, 6));
+	rte_write(io, 6, level_entry(0x67, 1));
+	ck_assert_uint_eq(rec.ndeliver, 1);
+	check_delivery(&rec.last, 6, 0xfee01000, 0x8067);
+	ioapic_eoi(io, 0x66);
+	ck_assert(remote_irr(io, 6));
+}
+END_TEST
+
+/* announce_routes: unmasked entries as programmed, masked ones their last route. */
+START_TEST(test_announce_kept_routes)
+{
+	rte_write(io, 1, edge_entry(0x21, 1));
+	rte_write(io, 2, level_entry(0x22, 2));
+	mask_pin(2);
+	rte_write(io, 2, level_entry(0x29, 3) | RTE_MASKED);
+	rec_clear(&rec);
+	ioapic_announce_routes(io);
+	ck_assert_uint_eq(rec.nroute, 24);
+	ck_assert_uint_eq(rec.route[1].data, 0x21);
+	ck_assert(rec.route[2].present);
+	ck_assert_uint_eq(rec.route[2].address, 0xfee02000);
+	ck_assert_uint_eq(rec.route[2].data, 0x8022);
+	ck_assert(!rec.route[3].present);
+}
+END_TEST
+
+/*
+ * A state from before routes were kept: a masked level entry in flight and no
+ * route. Announcing routes it as programmed, so its EOI can exit.
+ */
+START_TEST(test_announce_in_flight_without_route)
+{
+	struct ioapic_state	*st = calloc(1, sizeof *st);
+
+	ck_assert_ptr_nonnull(st);
+	ioapic_get_state(io, st);
+	st->pin[5].rte = level_entry(0x55, 4) | RTE_MASKED | RTE_REMOTE_IRR;
+	st->pin[5].irr_vector = 0x55;
+	st->pin[5].sources = 1;
+	ck_assert_int_eq(ioapic_set_state(io, st), 0);
+	rec_clear(&rec);
+	ioapic_announce_routes(io);
+	ck_assert(rec.route[5].present);
+	ck_assert_uint_eq(rec.route[5].address, 0xfee04000);
+	ck_assert_uint_eq(rec.route[5].data, 0x8055);
+	ioapic_eoi(io, 0x55);
+	ck_assert(!remote_irr(io, 5));
+	ck_assert_uint_eq(rec.ndeliver, 0);
+	free(st);
+}
+END_TEST
+
+/* A saved route that the formula cannot produce is refused. */
+START_TEST(test_load_rejects_bad_route)
+{
+	struct ioapic_state	*st = calloc(1, sizeof *st);
+
+	ck_assert_ptr_nonnull(st);
+	ioapic_get_state(io, st);
+	st->pin[0].routed = true;
+	st->pin[0].route.address = 0xfed00000;
+	ck_assert_int_eq(ioapic_set_state(io, st), -EINVAL);
+	st->pin[0].route.address = 0xfee00000;
+	st->pin[0].route.data = 0x4030;	/* bit 14 is never set */
+	ck_assert_int_eq(ioapic_set_state(io, st), -EINVAL);
+	st->pin[0].route.data = 0x8030;
+	ck_assert_int_eq(ioapic_set_state(io, st), 0);
+	free(st);
+}
+END_TEST
+
+/* --- per-pin counters --- */
+
+static struct ioapic_pin_counters
+counters(unsigned pin)
+{
+	struct ioapic_pin_counters	c;
+
+	ck_assert_int_eq(ioapic_get_counters(io, pin, &c), 0);
+	return c;
+}
+
+START_TEST(test_counters_edge)
+{
+	struct ioapic_pin_counters	c;
+
+	ck_assert_int_eq(ioapic_get_counters(io, 24, &c), -EINVAL);
+	c = counters(2);
+	ck_assert_uint_eq(c.delivered + c.coalesced + c.dropped + c.eois +
+	    c.throttles, 0);
+	rte_write(io, 2, edge_entry(0x32, 1));
+	ck_assert_int_eq(ioapic_pulse_irq(io, 2, 0), 0);
+	ck_assert_int_eq(ioapic_pulse_irq(io, 2, 0), 0);
+	/* Source 1 holds the line: a pulse on source 0 is no edge. */
+	ck_assert_int_eq(ioapic_set_irq(io, 2, 1, true), 0);
+	ck_assert_int_eq(ioapic_pulse_irq(io, 2, 0), 0);
+	ck_assert_int_eq(ioapic_set_irq(io, 2, 1, false), 0);
+	rte_write(io, 2, edge_entry(0x32, 1) | RTE_MASKED);
+	ck_assert_int_eq(ioapic_pulse_irq(io, 2, 0), 0);
+	c = counters(2);
+	ck_assert_uint_eq(c.delivered, 3);
+	ck_assert_uint_eq(c.coalesced, 1);
+	ck_assert_uint_eq(c.dropped, 1);
+	ck_assert_uint_eq(c.eois, 0);
+	/* Edge entries ignore EOIs. */
+	ioapic_eoi(io, 0x32);
+	ck_assert_uint_eq(counters(2).eois, 0);
+}
+END_TEST
+
+START_TEST(test_counters_level)
+{
+	struct ioapic_pin_counters	c;
+
+	level_in_flight(3, 0x43);
+	/* A second source asserts while Remote IRR is set: coalesced. */
+	ck_assert_int_eq(ioapic_set_irq(io, 3, 1, true), 0);
+	ck_assert_int_eq(ioapic_set_irq(io, 3, 1, false), 0);
+	ck_assert_int_eq(ioapic_set_irq(io, 3, 0, false), 0);
+	ioapic_eoi(io, 0x43);
+	c = counters(3);
+	ck_assert_uint_eq(c.delivered, 1);
+	ck_assert_uint_eq(c.coalesced, 1);
+	ck_assert_uint_eq(c.dropped, 0);
+	ck_assert_uint_eq(c.eois, 1);
+	/* An EOI with the line high re-delivers: one more of each. */
+	ck_assert_int_eq(ioapic_set_irq(io, 3, 0, true), 0);
+	ioapic_eoi(io, 0x43);
+	c = counters(3);
+	ck_assert_uint_eq(c.delivered, 3);
+	ck_assert_uint_eq(c.eois, 2);
+	/* A refused delivery is not counted as delivered. */
+	rec.accept = false;
+	ioapic_eoi(io, 0x43);
+	c = counters(3);
+	ck_assert_uint_eq(c.delivered, 3);
+	ck_assert_uint_eq(c.eois, 3);
+	/* Counters are not state: a reset keeps them. */
+	ioapic_reset(io);
+	ck_assert_uint_eq(counters(3).eois, 3);
+}
+END_TEST
+
+START_TEST(test_counters_throttle)
+{
+	level_in_flight(8, 0x58);
+	eoi_redeliver_n(io, &rec, 8, 0x58, IOAPIC_STORM_LIMIT);
+	ck_assert_uint_eq(counters(8).throttles, 0);
+	ioapic_eoi(io, 0x58);
+	ck_assert_uint_eq(rec.nschedule, 1);
+	ck_assert_uint_eq(counters(8).throttles, 1);
+	ck_assert_uint_eq(counters(8).delivered, IOAPIC_STORM_LIMIT + 1);
 }
 END_TEST
 
@@ -1455,12 +1692,10 @@ START_TEST(test_reset)
 
 	ioapic_reset(io);
 	ck_assert_uint_eq(mmio_r(io, IOREGSEL, 4), 0);
-	ck_assert_uint_eq(rec.nroute, 24);
-	for (pin = 0; pin < 24; pin++) {
-		ck_assert_uint_eq(rec.route[pin].count, 1);
-		ck_assert(!rec.route[pin].present);
+	/* Every entry is masked: the routes stay as they were. */
+	ck_assert_uint_eq(rec.nroute, 0);
+	for (pin = 0; pin < 24; pin++)
 		ck_assert_uint_eq(rte_read(io, pin), RTE_RESET);
-	}
 	ck_assert_uint_eq(reg_read(io, IDX_ID), 0);
 	ck_assert_uint_eq(reg_read(io, IDX_ARB), 0);
 	ck_assert_uint_eq(reg_read(io, IDX_VER), 0x00170011);
@@ -1703,7 +1938,16 @@ ioapic_suite(void)
 	tcase_add_test(tc, test_route_level_trigger);
 	tcase_add_test(tc, test_route_ext_dest_id);
 	tcase_add_test(tc, test_route_remappable);
-	tcase_add_test(tc, test_route_masked_null);
+	tcase_add_test(tc, test_route_masked_kept);
+	tcase_add_test(tc, test_route_never_unmasked);
+	tcase_add_test(tc, test_mask_in_flight_level);
+	tcase_add_test(tc, test_mask_reprogram_in_flight);
+	tcase_add_test(tc, test_announce_kept_routes);
+	tcase_add_test(tc, test_announce_in_flight_without_route);
+	tcase_add_test(tc, test_load_rejects_bad_route);
+	tcase_add_test(tc, test_counters_edge);
+	tcase_add_test(tc, test_counters_level);
+	tcase_add_test(tc, test_counters_throttle);
 	tcase_add_test(tc, test_rte_to_msi_direct);
 	tcase_add_test(tc, test_rte_decode);
 	tcase_add_test(tc, test_reserved_delivery_modes);

@@ -63,6 +63,7 @@ enum ioapic_cause {
 
 struct ioapic_pin {
 	struct ioapic_pin_state	 st;	/* everything chip-save keeps */
+	struct ioapic_pin_counters cnt;
 	bool			 in_eoi; /* ops.resample runs for this pin */
 };
 
@@ -146,19 +147,40 @@ ioapic_rte_decode(uint64_t rte, struct ioapic_rte_fields *f)
 	}
 }
 
-/* Tell the owner what pin's KVM route must be now (SPECS.md 1.6). */
+/* Announce pin's route as it stands (routed or withdrawn). */
+static void
+ioapic_send_route(struct ioapic *s, unsigned pin)
+{
+	struct ioapic_pin_state	*p = &s->pin[pin].st;
+
+	s->ops.route(s->opaque, pin, p->routed ? &p->route : NULL);
+}
+
+/*
+ * Tell the owner what an unmasked pin's KVM route must be now. A masked
+ * entry's route is not recomputed (its fields may name what no longer exists,
+ * an interrupt-remapping entry for one) and not withdrawn: KVM's split
+ * irqchip decides which EOIs exit from the routes of the IOAPIC's GSIs
+ * (api.rst, KVM_CAP_SPLIT_IRQCHIP and KVM_EXIT_IOAPIC_EOI), so withdrawing
+ * it would swallow the EOI of a level interrupt in flight and leave Remote
+ * IRR set for good. The masked pin sends nothing, so the kept route delivers
+ * nothing either.
+ */
 static void
 ioapic_update_route(struct ioapic *s, unsigned pin)
 {
-	uint64_t		rte = s->pin[pin].st.rte;
-	struct ioapic_msi	msg;
+	struct ioapic_pin_state	*p = &s->pin[pin].st;
 
-	if ((rte & IOAPIC_RTE_MASK) || ioapic_rte_reserved_delmod(rte)) {
-		s->ops.route(s->opaque, pin, NULL);
+	if (p->rte & IOAPIC_RTE_MASK)
 		return;
+	if (ioapic_rte_reserved_delmod(p->rte)) {
+		p->routed = false;
+		memset(&p->route, 0, sizeof p->route);
+	} else {
+		ioapic_rte_to_msi(p->rte, &p->route);
+		p->routed = true;
 	}
-	ioapic_rte_to_msi(rte, &msg);
-	s->ops.route(s->opaque, pin, &msg);
+	ioapic_send_route(s, pin);
 }
 
 /* Send pin's interrupt as its entry says; true if a LAPIC accepted it. */
@@ -175,7 +197,10 @@ ioapic_send(struct ioapic *s, unsigned pin)
 		return false;
 	}
 	ioapic_rte_to_msi(rte, &msg);
-	return s->ops.deliver(s->opaque, pin, &msg);
+	if (!s->ops.deliver(s->opaque, pin, &msg))
+		return false;
+	s->pin[pin].cnt.delivered++;
+	return true;
 }
 
 /*
@@ -192,8 +217,12 @@ ioapic_evaluate_pin(struct ioapic *s, unsigned pin, enum ioapic_cause cause)
 
 	if (!(p->rte & IOAPIC_RTE_TRIGGER)) {
 		/* 3.3.2: an edge delivers once; a masked edge is dropped. */
-		if (cause == IOAPIC_CAUSE_EDGE && !masked)
-			(void)ioapic_send(s, pin);
+		if (cause == IOAPIC_CAUSE_EDGE) {
+			if (masked)
+				ip->cnt.dropped++;
+			else
+				(void)ioapic_send(s, pin);
+		}
 		return;
 	}
 
@@ -215,6 +244,7 @@ ioapic_evaluate_pin(struct ioapic *s, unsigned pin, enum ioapic_cause cause)
 		if (p->storm_count >= IOAPIC_STORM_LIMIT) {
 			p->storm_count = 0;
 			p->throttled = true;
+			ip->cnt.throttles++;
 			s->ops.schedule(s->opaque, pin, IOAPIC_STORM_DELAY_NS);
 			return;
 		}
@@ -264,7 +294,10 @@ ioapic_write_rte(struct ioapic *s, unsigned pin, bool high, uint32_t value)
 		    "pin %u unmasked with reserved delivery mode %u", pin,
 		    ioapic_rte_delmod(rte));
 	}
-	/* Always, even unchanged: KVM rescans its EOI-exit bitmap (1.6). */
+	/*
+	 * Unmasked: always, even unchanged, since KVM rescans its EOI-exit
+	 * bitmap on every routing update. Masked: the last route stays.
+	 */
 	ioapic_update_route(s, pin);
 	ioapic_evaluate_pin(s, pin, IOAPIC_CAUSE_WRITE);
 }
@@ -415,16 +448,39 @@ ioapic_mmio_write(struct ioapic *s, uint64_t offset, unsigned size,
 	return 0;
 }
 
+/*
+ * Counts an assertion that cannot send anything new: the ORed line is high
+ * already (an edge entry sees no edge), or a level entry awaits its EOI or a
+ * storm delay. Masked entries are counted as drops (edge) in
+ * ioapic_evaluate_pin(), or not at all (level: delivered at unmask if still
+ * high). Called before the source changes.
+ */
+static void
+ioapic_count_assertion(struct ioapic_pin *ip)
+{
+	const struct ioapic_pin_state	*p = &ip->st;
+
+	if (p->rte & IOAPIC_RTE_TRIGGER) {
+		if ((p->rte & IOAPIC_RTE_REMOTE_IRR) || p->throttled)
+			ip->cnt.coalesced++;
+	} else if (p->sources != 0 && !(p->rte & IOAPIC_RTE_MASK))
+		ip->cnt.coalesced++;
+}
+
 int
 ioapic_set_irq(struct ioapic *s, unsigned pin, unsigned source, bool level)
 {
+	struct ioapic_pin	*ip;
 	struct ioapic_pin_state	*p;
 	bool			 was_high;
 
 	if (pin >= s->pins || source >= IOAPIC_MAX_SOURCES)
 		return -EINVAL;
-	p = &s->pin[pin].st;
+	ip = &s->pin[pin];
+	p = &ip->st;
 	was_high = p->sources != 0;
+	if (level && !(p->sources & 1U << source))
+		ioapic_count_assertion(ip);
 	if (level)
 		p->sources |= 1U << source;
 	else
@@ -439,6 +495,10 @@ ioapic_pulse_irq(struct ioapic *s, unsigned pin, unsigned source)
 {
 	int	error;
 
+	/* A pulse on a source that is held high is an edge that never came. */
+	if (pin < s->pins && source < IOAPIC_MAX_SOURCES &&
+	    (s->pin[pin].st.sources & 1U << source))
+		ioapic_count_assertion(&s->pin[pin]);
 	if ((error = ioapic_set_irq(s, pin, source, true)) != 0)
 		return error;
 	return ioapic_set_irq(s, pin, source, false);
@@ -483,6 +543,7 @@ ioapic_eoi(struct ioapic *s, uint8_t vector)
 			continue;
 		}
 		ip->st.rte &= ~IOAPIC_RTE_REMOTE_IRR;
+		ip->cnt.eois++;
 		ioapic_evaluate_pin(s, pin, IOAPIC_CAUSE_EOI);
 	}
 }
@@ -499,10 +560,27 @@ ioapic_timer(struct ioapic *s, unsigned pin)
 void
 ioapic_announce_routes(struct ioapic *s)
 {
-	unsigned	pin;
+	struct ioapic_pin_state	*p;
+	unsigned		 pin;
 
-	for (pin = 0; pin < s->pins; pin++)
-		ioapic_update_route(s, pin);
+	for (pin = 0; pin < s->pins; pin++) {
+		p = &s->pin[pin].st;
+		/*
+		 * A masked level entry in flight with no known route (a state
+		 * saved before routes were kept): route it as programmed, mask
+		 * aside, so that the EOI that releases it reaches us.
+		 */
+		if ((p->rte & IOAPIC_RTE_MASK) && !p->routed &&
+		    (p->rte & IOAPIC_RTE_REMOTE_IRR) &&
+		    !ioapic_rte_reserved_delmod(p->rte)) {
+			ioapic_rte_to_msi(p->rte, &p->route);
+			p->routed = true;
+		}
+		if (p->rte & IOAPIC_RTE_MASK)
+			ioapic_send_route(s, pin);
+		else
+			ioapic_update_route(s, pin);
+	}
 }
 
 void
@@ -530,13 +608,23 @@ ioapic_reset(struct ioapic *s)
 		p->storm_count = 0;
 		p->throttled = false;
 	}
-	ioapic_announce_routes(s);
+	/* Every entry is masked now: routes stay as they are (no callback). */
 }
 
 unsigned
 ioapic_pins(const struct ioapic *s)
 {
 	return s->pins;
+}
+
+int
+ioapic_get_counters(const struct ioapic *s, unsigned pin,
+    struct ioapic_pin_counters *c)
+{
+	if (pin >= s->pins)
+		return -EINVAL;
+	*c = s->pin[pin].cnt;
+	return 0;
 }
 
 struct ioapic *
@@ -588,6 +676,23 @@ ioapic_get_state(const struct ioapic *s, struct ioapic_state *st)
 		st->pin[pin] = s->pin[pin].st;
 }
 
+/*
+ * An MSI the entry-to-route formula can produce: address 0xFEExxxxx with
+ * bits 1:0 clear, data with only the vector, delivery mode and trigger.
+ */
+static bool
+ioapic_msi_valid(const struct ioapic_msi *m)
+{
+	const uint64_t	addr_ok = IOAPIC_MSI_ADDR_BASE | 0xffff4ULL;
+	const uint32_t	data_ok = IOAPIC_RTE_INTVEC_MASK |
+	    (uint32_t)IOAPIC_RTE_DELMOD_MASK |
+	    1U << IOAPIC_MSI_DATA_TRIGGER_SHIFT;
+
+	return (m->address & ~addr_ok) == 0 &&
+	    (m->address & IOAPIC_MSI_ADDR_BASE) == IOAPIC_MSI_ADDR_BASE &&
+	    (m->data & ~data_ok) == 0;
+}
+
 /* A state this IOAPIC could have been in. */
 static bool
 ioapic_state_valid(const struct ioapic *s, const struct ioapic_state *st)
@@ -606,6 +711,9 @@ ioapic_state_valid(const struct ioapic *s, const struct ioapic_state *st)
 		/* Remote IRR and the storm timer belong to level entries. */
 		if (!(p->rte & IOAPIC_RTE_TRIGGER) &&
 		    ((p->rte & IOAPIC_RTE_REMOTE_IRR) || p->throttled))
+			return false;
+		/* A kept route is one the route formula can produce. */
+		if (p->routed && !ioapic_msi_valid(&p->route))
 			return false;
 	}
 	return true;

@@ -39,7 +39,14 @@ struct ioapic_msi {
 struct ioapic_ops {
 	/* Send msg for pin. Return true if it was accepted (sets Remote IRR for level). */
 	bool (*deliver)(void *opaque, unsigned pin, const struct ioapic_msi *msg);
-	/* Pin's KVM route must now be msg; NULL: remove it (masked, or a reserved mode). */
+	/*
+	 * Pin's KVM route must now be msg; NULL: remove it (an unmasked entry
+	 * with a reserved delivery mode). Called on every write of an unmasked
+	 * entry. A masked entry's route is neither recomputed nor withdrawn:
+	 * under KVM's split irqchip that route is what makes the EOI of a level
+	 * interrupt still in flight exit to the VMM (api.rst,
+	 * KVM_EXIT_IOAPIC_EOI), and a masked pin delivers nothing anyway.
+	 */
 	void (*route)(void *opaque, unsigned pin, const struct ioapic_msi *msg);
 	/*
 	 * A level pin is being EOIed: resample sources must deassert (KVM irqfd
@@ -65,6 +72,22 @@ struct ioapic_pin_state {
 	uint8_t irr_vector;	/* vector delivered when Remote IRR was set (meaningful while set) */
 	uint32_t storm_count;	/* consecutive re-deliveries after EOI */
 	bool throttled;		/* a delayed re-delivery is pending */
+	bool routed;		/* route holds the last route announced */
+	struct ioapic_msi route;
+};
+
+/*
+ * What happened on a pin since the IOAPIC was created (not saved, not reset).
+ * An assertion is a source going from low to high.
+ */
+struct ioapic_pin_counters {
+	uint64_t delivered;	/* interrupts a LAPIC accepted */
+	uint64_t coalesced;	/* assertions that sent nothing new: an edge
+				   while the line was already high, a level
+				   while Remote IRR was set or a storm delay ran */
+	uint64_t dropped;	/* edges on a masked edge-triggered entry */
+	uint64_t eois;		/* EOIs that cleared Remote IRR */
+	uint64_t throttles;	/* re-deliveries the storm throttle deferred */
 };
 
 /*
@@ -98,7 +121,11 @@ struct ioapic_rte_fields {
 struct ioapic *ioapic_create(const struct ioapic_config *, const struct ioapic_ops *,
     void *opaque);
 void ioapic_destroy(struct ioapic *);
-/* Architectural reset: entries masked, ID 0, IOREGSEL 0; line levels are kept. */
+/*
+ * Architectural reset: entries masked, ID 0, IOREGSEL 0; line levels are
+ * kept. Like any masked entry, a reset one keeps its last route: no route
+ * callback is made.
+ */
 void ioapic_reset(struct ioapic *);
 unsigned ioapic_pins(const struct ioapic *);
 
@@ -122,7 +149,12 @@ int ioapic_pulse_irq(struct ioapic *, unsigned pin, unsigned source);
 void ioapic_eoi(struct ioapic *, uint8_t vector);
 /* The delay asked for with ops->schedule has passed; ignored if pin is not throttled. */
 void ioapic_timer(struct ioapic *, unsigned pin);
-/* Call ops->route for every pin (after a load, or when a VMM reconnects). */
+/*
+ * Call ops->route for every pin (after a load, or when a VMM reconnects): an
+ * unmasked entry's route, a masked entry's last route, and NULL for a pin
+ * that never had one, unless a level interrupt is in flight on it (Remote IRR
+ * set): then the entry's route, mask aside, so that its EOI exits.
+ */
 void ioapic_announce_routes(struct ioapic *);
 /*
  * Delivers what is pending: every unmasked, asserted level line with Remote
@@ -131,6 +163,9 @@ void ioapic_announce_routes(struct ioapic *);
  * came and went meanwhile are not latched, as on the 82093AA.
  */
 void ioapic_resync(struct ioapic *);
+
+/* -EINVAL if pin is out of range. */
+int ioapic_get_counters(const struct ioapic *, unsigned pin, struct ioapic_pin_counters *);
 
 void ioapic_get_state(const struct ioapic *, struct ioapic_state *);
 /* Validates first; -EINVAL (nothing changed) if s does not fit this IOAPIC. */

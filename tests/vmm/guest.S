@@ -16,12 +16,20 @@
  *  - the boot CPU then serves the command mailbox (testvm-abi.h) with
  *    interrupts enabled; the APs halt with interrupts enabled.
  *
- * Each ISR: count, (spin while the host holds the vector), EOI to the LAPIC,
- * then an `out` so that the VMM sees an exit right after the EOI: on the dev
- * host KVM reports KVM_EXIT_IOAPIC_EOI only at the guest's next exit to
- * userspace (SPECS.md 0), and nothing between taking a level interrupt and
- * its EOI may exit. The CPU index is the LAPIC ID (the VMM gives vCPU n APIC
- * ID n).
+ * Each ISR: count; if the host asked, exit to it (an `out`) and mask a pin;
+ * spin while the host holds the vector; count the EOI it is about to write,
+ * EOI to the LAPIC (and, in x2APIC mode, for a level vector, to the IOAPIC's
+ * EOI register); then an `out` with the vector so that the VMM sees an exit
+ * right after the EOI: on the dev host KVM reports KVM_EXIT_IOAPIC_EOI only
+ * at the guest's next exit to userspace, and nothing between taking a level
+ * interrupt and its EOI may exit unless a test wants it to. The CPU index is
+ * the LAPIC ID (the VMM gives vCPU n APIC ID n).
+ *
+ * In x2APIC mode (SH_MODE, set by the VMM) every CPU switches its LAPIC to
+ * x2APIC (IA32_APIC_BASE bits 11 and 10) and sets Suppress EOI Broadcast
+ * (SVR bit 12): a level interrupt's EOI then reaches the IOAPIC only as the
+ * ISR's write to the IOAPIC EOI register (Intel SDM vol. 3, 11.8.5 and
+ * 11.12; 82093AA-compatible IOAPICs of version 0x20).
  *
  * MMIO above 2 GiB is reached through a base register: a 32-bit displacement
  * would be sign-extended in long mode.
@@ -35,6 +43,7 @@
 #define SHARED		TESTVM_SHARED_GPA
 /* Offsets from TESTVM_LAPIC_GPA (Intel SDM vol. 3, table 11-1). */
 #define LAPIC_ID	0x20
+#define LAPIC_VER_OFF	0x30
 #define LAPIC_TPR	0x80
 #define LAPIC_EOI	0xb0
 #define LAPIC_LDR	0xd0
@@ -42,6 +51,21 @@
 #define LAPIC_SVR	0xf0
 #define LAPIC_ICR_LO	0x300
 #define LAPIC_ICR_HI	0x310
+/* x2APIC MSRs: 0x800 + xAPIC offset / 16 (Intel SDM vol. 3, table 11-6). */
+#define MSR_APIC_BASE	0x1b
+#define APIC_BASE_EN	0x800
+#define APIC_BASE_EXTD	0x400
+#define MSR_X2APIC_ID	0x802
+#define MSR_X2APIC_VER	0x803
+#define MSR_X2APIC_TPR	0x808
+#define MSR_X2APIC_EOI	0x80b
+#define MSR_X2APIC_SVR	0x80f
+#define MSR_X2APIC_TMR0	0x818
+#define MSR_X2APIC_ICR	0x830
+#define SVR_ENABLE	0x100
+#define SVR_SUPPRESS_EOI_BROADCAST 0x1000
+#define SPURIOUS_VECTOR	0xff
+#define RTE_MASK	0x10000
 /* Offsets from TESTVM_IOAPIC_GPA (SPECS.md 3.1). */
 #define IOREGSEL	0x00
 #define IOWIN		0x10
@@ -158,11 +182,12 @@ start64:
 	rep movsb
 
 	/* INIT, then SIPI twice (MP spec B.4), to all CPUs but ourselves. */
-	movl $TESTVM_LAPIC_GPA, %ebx
-	movl $0, LAPIC_ICR_HI(%rbx)
-	movl $0x000c4500, LAPIC_ICR_LO(%rbx)
-	movl $0x000c4600 | (TESTVM_TRAMPOLINE_GPA >> 12), LAPIC_ICR_LO(%rbx)
-	movl $0x000c4600 | (TESTVM_TRAMPOLINE_GPA >> 12), LAPIC_ICR_LO(%rbx)
+	movl $0x000c4500, %eax
+	call send_ipi
+	movl $0x000c4600 | (TESTVM_TRAMPOLINE_GPA >> 12), %eax
+	call send_ipi
+	movl $0x000c4600 | (TESTVM_TRAMPOLINE_GPA >> 12), %eax
+	call send_ipi
 1:	pause
 	movl SHARED + SH_ONLINE, %eax
 	cmpl SHARED + SH_NCPUS, %eax
@@ -256,9 +281,33 @@ setup_idt:
 	jnz 1b
 	ret
 
-/* LAPIC on, flat logical mode, LDR bit = CPU index; records the APIC ID. */
+/*
+ * LAPIC on; xAPIC: flat logical mode, LDR bit = CPU index; x2APIC: SVR bit 12
+ * (its logical ID is fixed by the APIC ID). Records the APIC ID.
+ */
 lapic_init:
-	movl $TESTVM_LAPIC_GPA, %ebx
+	testl $TESTVM_MODE_X2APIC, SHARED + SH_MODE
+	jz 1f
+	movl $MSR_APIC_BASE, %ecx
+	rdmsr
+	orl $(APIC_BASE_EN | APIC_BASE_EXTD), %eax
+	wrmsr
+	call apic_id
+	movl %eax, %edx
+	andl $(TESTVM_MAX_CPUS - 1), %eax
+	movl %edx, SHARED + SH_APIC_ID(,%rax,4)
+	movl $MSR_X2APIC_TPR, %ecx
+	xorl %eax, %eax
+	xorl %edx, %edx
+	wrmsr
+	movl $MSR_X2APIC_SVR, %ecx
+	movl $(SVR_SUPPRESS_EOI_BROADCAST | SVR_ENABLE | SPURIOUS_VECTOR), %eax
+	wrmsr
+	movl $MSR_X2APIC_VER, %ecx
+	rdmsr
+	movl %eax, SHARED + SH_LAPIC_VER
+	ret
+1:	movl $TESTVM_LAPIC_GPA, %ebx
 	movl LAPIC_ID(%rbx), %edx
 	shrl $24, %edx
 	movl %edx, %eax
@@ -271,6 +320,33 @@ lapic_init:
 	movl %edx, LAPIC_LDR(%rbx)
 	movl $0, LAPIC_TPR(%rbx)
 	movl $0x1ff, LAPIC_SVR(%rbx)	/* APIC software enable, spurious vector 0xff */
+	movl LAPIC_VER_OFF(%rbx), %eax
+	movl %eax, SHARED + SH_LAPIC_VER
+	ret
+
+/* Writes ICR = %eax with destination 0: the xAPIC registers or the x2APIC MSR. */
+send_ipi:
+	testl $TESTVM_MODE_X2APIC, SHARED + SH_MODE
+	jz 1f
+	movl $MSR_X2APIC_ICR, %ecx
+	xorl %edx, %edx
+	wrmsr
+	ret
+1:	movl $TESTVM_LAPIC_GPA, %ecx
+	movl $0, LAPIC_ICR_HI(%rcx)
+	movl %eax, LAPIC_ICR_LO(%rcx)
+	ret
+
+/* This CPU's APIC ID in %eax, from the LAPIC or the x2APIC MSR. Clobbers %ecx, %edx. */
+apic_id:
+	testl $TESTVM_MODE_X2APIC, SHARED + SH_MODE
+	jz 1f
+	movl $MSR_X2APIC_ID, %ecx
+	rdmsr
+	ret
+1:	movl $TESTVM_LAPIC_GPA, %eax
+	movl LAPIC_ID(%rax), %eax
+	shrl $24, %eax
 	ret
 
 /* Writes the NUL-terminated string at %rsi to COM1. */
@@ -314,32 +390,84 @@ isr_common:
 	pushq %rcx
 	pushq %rdx
 	pushq %rbx
-	movq 32(%rsp), %rcx
-	andl $0xff, %ecx
-	movl $TESTVM_LAPIC_GPA, %ebx
-	cmpl $32, %ecx
+	pushq %rsi
+	pushq %rdi
+	movq 48(%rsp), %rdi
+	andl $0xff, %edi			/* %edi = vector */
+	cmpl $32, %edi
 	jb exception
-	movl LAPIC_ID(%rbx), %eax
-	shrl $24, %eax
+	call apic_id
 	andl $(TESTVM_MAX_CPUS - 1), %eax
-	movl %eax, %edx
+	movl %eax, %esi				/* %esi = CPU index */
+	movl %esi, %edx
 	shll $8, %edx
-	addl %ecx, %edx
+	addl %edi, %edx
 	lock incl SHARED + SH_COUNTS(,%rdx,4)
+	/* A test may want an exit here, before the EOI (the early-EOI probe). */
+	cmpb $0, SHARED + SH_ISR_EXIT(%rdi)
+	je 1f
+	movl %edi, %eax
+	movw $TESTVM_PORT_ISR_EXIT, %dx
+	outb %al, %dx
+	/*
+	 * ...or the pin masked, once, as a handler masks its line before the
+	 * EOI: the low dword of the entry with bit 16 set, IOREGSEL restored
+	 * for the mailbox code this interrupt may have stopped.
+	 */
+1:	movzbl SHARED + SH_ISR_MASK(%rdi), %eax
+	testl %eax, %eax
+	jz 2f
+	movb $0, SHARED + SH_ISR_MASK(%rdi)
+	decl %eax
+	leal 0x10(,%eax,2), %eax
+	movl $TESTVM_IOAPIC_GPA, %ebx
+	movl IOREGSEL(%rbx), %ecx
+	movl %eax, IOREGSEL(%rbx)
+	movl IOWIN(%rbx), %eax
+	orl $RTE_MASK, %eax
+	movl %eax, IOWIN(%rbx)
+	movl %ecx, IOREGSEL(%rbx)
 	/*
 	 * The host may hold this vector: spin on memory only, without PAUSE,
 	 * which may exit (pause-loop exiting) and let the host report the EOI early.
 	 */
-	cmpb $0, SHARED + SH_HOLD(%rcx)
-	je 2f
-	leal 1(%ecx), %edx
-	movl %edx, SHARED + SH_HELD(,%rax,4)
-1:	cmpb $0, SHARED + SH_HOLD(%rcx)
-	jne 1b
-	movl $0, SHARED + SH_HELD(,%rax,4)
-2:	movl $0, LAPIC_EOI(%rbx)
+2:	cmpb $0, SHARED + SH_HOLD(%rdi)
+	je 4f
+	leal 1(%edi), %edx
+	movl %edx, SHARED + SH_HELD(,%rsi,4)
+3:	cmpb $0, SHARED + SH_HOLD(%rdi)
+	jne 3b
+	movl $0, SHARED + SH_HELD(,%rsi,4)
+4:	lock incl SHARED + SH_EOI_WRITES(,%rdi,4)
+	testl $TESTVM_MODE_X2APIC, SHARED + SH_MODE
+	jnz 5f
+	movl $TESTVM_LAPIC_GPA, %ebx
+	movl $0, LAPIC_EOI(%rbx)
+	jmp 6f
+	/* x2APIC: the TMR says whether the vector is level-triggered. */
+5:	movl %edi, %ecx
+	shrl $5, %ecx
+	addl $MSR_X2APIC_TMR0, %ecx
+	rdmsr
+	movl %edi, %ecx
+	andl $31, %ecx
+	shrl %cl, %eax
+	andl $1, %eax
+	movl %eax, %ebx
+	movl $MSR_X2APIC_EOI, %ecx
+	xorl %eax, %eax
+	xorl %edx, %edx
+	wrmsr
+	testl %ebx, %ebx
+	jz 6f
+	/* Suppress EOI Broadcast: the IOAPIC hears of it from its EOI register. */
+	movl $TESTVM_IOAPIC_GPA, %ebx
+	movl %edi, IOAPIC_EOI(%rbx)
+6:	movl %edi, %eax
 	movw $TESTVM_PORT_EOI_DONE, %dx
 	outb %al, %dx
+	popq %rdi
+	popq %rsi
 	popq %rbx
 	popq %rdx
 	popq %rcx
@@ -348,10 +476,10 @@ isr_common:
 	iretq
 
 exception:
-	movl LAPIC_ID(%rbx), %eax
-	shrl $24, %eax
+	movl %edi, %ebx
+	call apic_id
 	shll $8, %eax
-	orl %ecx, %eax
+	orl %ebx, %eax
 	movw $TESTVM_PORT_PANIC, %dx
 	outl %eax, %dx
 1:	cli

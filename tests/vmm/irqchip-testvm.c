@@ -2,11 +2,15 @@
  * irqchip-testvm: a small KVM VMM whose IOAPIC lives in irqchipd.
  *
  *   irqchip-testvm [--socket PATH | --embedded] [--cpus N] [--timeout S]
- *                  [--kernel ELF [--cmdline STR]] [--demo | --selftest]
+ *                  [--kernel ELF [--cmdline STR] [--initrd FILE]
+ *                  [--module FILE[,STR]]...] [--demo | --selftest]
  *                  [--quiet] [--verbose]
  *
  * --kernel boots a multiboot ELF (a kvm-unit-tests x86 test, say) and exits
- * with the guest's isa-debug-exit status, as QEMU does. --demo boots the
+ * with the guest's isa-debug-exit status, as QEMU does: (value << 1) | 1,
+ * always odd, so 1 is a pass. Its other endings have even statuses of their
+ * own (EXIT_* below). --initrd and --module load multiboot modules, in the
+ * order given, as QEMU's -initrd does for a multiboot kernel. --demo boots the
  * built-in guest, has it program the IOAPIC, drives lines through irqchipd,
  * and prints what was sent next to what the guest received. --selftest checks
  * the VM and guest alone, injecting with KVM_SIGNAL_MSI (no irqchipd).
@@ -25,14 +29,45 @@
 #include "irqchip-embedded.h"
 #include "testvm.h"
 
+/* --kernel exit statuses besides the guest's odd debug-exit ones. */
+#define EXIT_USAGE 2	  /* bad command line */
+#define EXIT_HOST 4	  /* the VMM, KVM or irqchipd failed (the kernel file too) */
+#define EXIT_CRASH 6	  /* triple fault, KVM internal error or failed entry */
+#define EXIT_TIMEOUT 124  /* --timeout passed (as timeout(1)) */
+
 #define READY_TIMEOUT_MS 10000
 #define WAIT_MS 5000
 #define SETTLE_MS 100
 
 static const char usage_text[] =
     "usage: irqchip-testvm [--socket PATH | --embedded] [--cpus N] [--timeout S]\n"
-    "                      [--kernel ELF [--cmdline STR]] [--demo | --selftest]\n"
+    "                      [--kernel ELF [--cmdline STR] [--initrd FILE]\n"
+    "                      [--module FILE[,STR]]...] [--demo | --selftest]\n"
     "                      [--quiet] [--verbose]\n";
+
+static const char help_text[] =
+    "\n"
+    "  --socket PATH     the irqchipd to use as the IOAPIC\n"
+    "  --embedded        run irqchipd on a thread of this VMM instead\n"
+    "  --cpus N          vCPUs, 1 to 4 (default 2)\n"
+    "  --demo            drive the built-in guest's IOAPIC and show what it got\n"
+    "  --selftest        check the VM and built-in guest alone (no irqchipd)\n"
+    "  --quiet           no guest console; --verbose: unhandled exits, EOI mode\n"
+    "  --kernel ELF      boot a multiboot (v1) ELF kernel\n"
+    "  --cmdline STR     its command line\n"
+    "  --initrd FILE     load FILE as a multiboot module (string: FILE)\n"
+    "  --module FILE[,STR]  load FILE as a multiboot module with string\n"
+    "                    \"FILE STR\" (repeatable; modules keep the order given)\n"
+    "  --timeout S       wall-clock limit in seconds (default 60)\n"
+    "\n"
+    "Exit status with --kernel:\n"
+    "  odd      the guest wrote V to isa-debug-exit port 0xf4: (V << 1) | 1,\n"
+    "           so 1 means the guest passed (V = 0)\n"
+    "  2        bad command line\n"
+    "  4        host failure (KVM, irqchipd, this VMM, an unreadable file)\n"
+    "  6        guest crash (triple fault, KVM internal error, failed entry)\n"
+    "  124      timeout\n"
+    "With --demo and --selftest: 0 pass, 1 fail, 2 bad command line.\n";
 
 struct options {
 	const char *socket;
@@ -41,6 +76,9 @@ struct options {
 	unsigned timeout;
 	const char *kernel;
 	const char *cmdline;
+	struct testvm_module modules[TESTVM_MAX_MODULES];
+	char *owned[2 * TESTVM_MAX_MODULES]; /* what add_module allocated */
+	unsigned nmodules, nowned;
 	int demo;
 	int selftest;
 	int quiet;
@@ -58,6 +96,40 @@ struct plan {
 	unsigned sent;
 	uint32_t expect[TESTVM_MAX_CPUS];
 };
+
+/*
+ * --initrd FILE, or --module FILE[,STR]: the string the kernel sees is FILE,
+ * or "FILE STR" (QEMU's -initrd convention: the path, then the arguments).
+ */
+static int
+add_module(struct options *o, const char *arg, int split)
+{
+	struct testvm_module *m = &o->modules[o->nmodules];
+	const char *comma = split ? strchr(arg, ',') : NULL;
+	char *path, *string;
+
+	m->path = arg;
+	m->string = NULL;
+	if (comma != NULL) {
+		if ((path = strndup(arg, (size_t)(comma - arg))) == NULL)
+			return -ENOMEM;
+		o->owned[o->nowned++] = path;
+		if (asprintf(&string, "%s %s", path, comma + 1) < 0)
+			return -ENOMEM;
+		o->owned[o->nowned++] = string;
+		m->path = path;
+		m->string = string;
+	}
+	o->nmodules++;
+	return 0;
+}
+
+static void
+options_free(struct options *o)
+{
+	while (o->nowned > 0)
+		free(o->owned[--o->nowned]);
+}
 
 static int
 fail(const char *what, int rc, char *cause)
@@ -381,6 +453,8 @@ main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"kernel", required_argument, NULL, 'k'},
 	    {"cmdline", required_argument, NULL, 'l'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"module", required_argument, NULL, 'm'},
 	    {"demo", no_argument, NULL, 'd'},
 	    {"selftest", no_argument, NULL, 'S'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -394,10 +468,10 @@ main(int argc, char **argv)
 	struct irqchip_client *client = NULL;
 	struct irqchip_embedded *emb = NULL;
 	char *cause = NULL, *end;
-	int ch, rc, status = 1, code;
-	enum testvm_state st;
+	int ch, rc, status = 1, code, kernel_status = EXIT_HOST;
+	enum testvm_state st = TESTVM_CREATED;
 
-	while ((ch = getopt_long(argc, argv, "s:ec:t:k:l:dSqvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:ec:t:k:l:i:m:dSqvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.socket = optarg;
@@ -410,7 +484,8 @@ main(int argc, char **argv)
 			if (*end != '\0' || o.cpus < 1 || o.cpus > TESTVM_MAX_CPUS) {
 				fprintf(stderr, "irqchip-testvm: --cpus takes 1 to %d\n",
 				    TESTVM_MAX_CPUS);
-				return 2;
+				options_free(&o);
+				return EXIT_USAGE;
 			}
 			break;
 		case 't':
@@ -418,7 +493,8 @@ main(int argc, char **argv)
 			if (*end != '\0' || o.timeout == 0) {
 				fprintf(stderr,
 				    "irqchip-testvm: --timeout takes seconds > 0\n");
-				return 2;
+				options_free(&o);
+				return EXIT_USAGE;
 			}
 			break;
 		case 'k':
@@ -426,6 +502,19 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			o.cmdline = optarg;
+			break;
+		case 'i':
+		case 'm':
+			if (o.nmodules == TESTVM_MAX_MODULES) {
+				fprintf(stderr, "irqchip-testvm: at most %d modules\n",
+				    TESTVM_MAX_MODULES);
+				options_free(&o);
+				return EXIT_USAGE;
+			}
+			if (add_module(&o, optarg, ch == 'm') < 0) {
+				options_free(&o);
+				return EXIT_HOST;
+			}
 			break;
 		case 'd':
 			o.demo = 1;
@@ -441,18 +530,23 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			options_free(&o);
 			return 0;
 		default:
 			fputs(usage_text, stderr);
-			return 2;
+			options_free(&o);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || (o.socket != NULL && o.embedded) ||
 	    (o.demo && o.selftest) || ((o.demo || o.selftest) && o.kernel != NULL) ||
 	    (o.demo && o.socket == NULL && !o.embedded) ||
-	    (!o.demo && !o.selftest && o.kernel == NULL)) {
+	    (!o.demo && !o.selftest && o.kernel == NULL) ||
+	    (o.nmodules > 0 && o.kernel == NULL)) {
 		fputs(usage_text, stderr);
-		return 2;
+		options_free(&o);
+		return EXIT_USAGE;
 	}
 
 	memset(&cfg, 0, sizeof cfg);
@@ -460,10 +554,17 @@ main(int argc, char **argv)
 	cfg.timeout_s = o.timeout;
 	cfg.kernel = o.kernel;
 	cfg.cmdline = o.cmdline;
+	cfg.modules = o.modules;
+	cfg.nmodules = o.nmodules;
 	cfg.verbose = o.verbose;
 	cfg.console = o.quiet ? NULL : (o.kernel != NULL ? stdout : stderr);
-	if ((rc = testvm_create(&cfg, &vm, &cause)) < 0)
-		return fail("creating the VM", rc, cause);
+	if ((rc = testvm_create(&cfg, &vm, &cause)) < 0) {
+		status = fail("creating the VM", rc, cause);
+		goto out;
+	}
+	if (o.verbose)
+		fprintf(stderr, "irqchip-testvm: EOI mode %s (KVM_CAP_X2APIC_API)\n",
+		    irqchip_kvm_eoi_mode_name(testvm_eoi_mode(vm)));
 
 	if (o.socket != NULL) {
 		rc = irqchip_client_connect(o.socket, &client, &cause);
@@ -498,10 +599,22 @@ main(int argc, char **argv)
 	if (o.kernel != NULL) {
 		testvm_wait(vm, -1);
 		st = testvm_state(vm, &code, &cause);
-		if (st == TESTVM_EXITED)
+		if (st == TESTVM_EXITED) {
+			free(cause);
 			status = code;
-		else
-			status = fail(o.kernel, -EIO, cause);
+		} else {
+			switch (testvm_failure(vm)) {
+			case TESTVM_FAIL_TIMEOUT:
+				kernel_status = EXIT_TIMEOUT;
+				break;
+			case TESTVM_FAIL_CRASH:
+				kernel_status = EXIT_CRASH;
+				break;
+			default:
+				break;
+			}
+			fail(o.kernel, -EIO, cause);
+		}
 		goto out;
 	}
 	if ((rc = testvm_wait_ready(vm, READY_TIMEOUT_MS, &cause)) < 0) {
@@ -515,10 +628,14 @@ main(int argc, char **argv)
 	else
 		free(cause);
 out:
+	/* Every --kernel ending but the guest's own has an even status. */
+	if (o.kernel != NULL && (st != TESTVM_EXITED || vm == NULL))
+		status = kernel_status;
 	testvm_destroy(vm);
 	if (client != NULL)
 		irqchip_client_close(client);
 	if (emb != NULL)
 		irqchip_embedded_stop(emb);
+	options_free(&o);
 	return status;
 }

@@ -18,6 +18,12 @@
  *   mem_lower=<KiB> mem_upper=<KiB>  on two lines, from the info at EBX (flags bit 0)
  *   cmdline=<string>              flags bit 2
  *   loader=<string>               flags bit 9, if present
+ *   mods=<n>                      flags bit 3, if present: the module count,
+ *   mod0.string=<string>          and for module 0 its string,
+ *   mod0.size=<bytes>             its size (mod_end - mod_start),
+ *   mod0.data=<text>              and its first line (up to 64 bytes, to the
+ *                                 first newline or NUL), as test kernels read
+ *                                 their environment from module 0
  *   fwcfg=<signature>             fw_cfg key 0x0000, 4 bytes
  *   cpus=<n>                      fw_cfg key 0x0005, little-endian u16
  *   exit=<value>                  what is written to the debug-exit port
@@ -30,6 +36,13 @@
  *   4            fw_cfg signature is not "QEMU"
  *   5            fw_cfg CPU count is 0 or too large to encode
  * The first failure found wins.
+ *
+ * Words in the command line that make the probe misbehave on purpose, for the
+ * VMM's own tests (after everything above has been printed):
+ *   probe-fail          exit with value 6
+ *   probe-hang          spin forever with interrupts off (the VMM's timeout)
+ *   probe-triple-fault  load an empty IDT and raise an exception: a triple
+ *                       fault (shutdown)
  */
 
 #define MB_MAGIC	0x1badb002
@@ -40,6 +53,13 @@
 #define MBI_FLAG_MEM	(1 << 0)
 #define MBI_FLAG_CMDLINE	(1 << 2)
 #define MBI_FLAG_LOADER	(1 << 9)
+#define MBI_FLAG_MODS	(1 << 3)
+#define MBI_MODS_COUNT	20
+#define MBI_MODS_ADDR	24
+#define MOD_START	0	/* module entry: start, end, string, reserved */
+#define MOD_END		4
+#define MOD_STRING	8
+#define MOD_DATA_MAX	64
 #define MBI_FLAGS	0
 #define MBI_MEM_LOWER	4
 #define MBI_MEM_UPPER	8
@@ -61,6 +81,7 @@
 #define EXIT_NO_CMDLINE	3
 #define EXIT_BAD_FWCFG	4
 #define EXIT_BAD_CPUS	5
+#define EXIT_ASKED	6	/* probe-fail */
 
 #define STR_MAX		4096	/* a string from the loader longer than this is cut */
 
@@ -131,8 +152,51 @@ _start:
 	call puts
 	call newline
 
+	/* Multiboot modules: the count, then module 0. */
+6:	testl $MBI_FLAG_MODS, MBI_FLAGS(%ebp)
+	jz no_mods
+	movl $msg_mods, %esi
+	call puts
+	movl MBI_MODS_COUNT(%ebp), %eax
+	call putdec_nl
+	cmpl $0, MBI_MODS_COUNT(%ebp)
+	je no_mods
+	movl MBI_MODS_ADDR(%ebp), %ebx
+	movl $msg_mod0_string, %esi
+	call puts
+	movl MOD_STRING(%ebx), %esi
+	call puts
+	call newline
+	movl $msg_mod0_size, %esi
+	call puts
+	movl MOD_END(%ebx), %eax
+	subl MOD_START(%ebx), %eax
+	call putdec_nl
+	movl $msg_mod0_data, %esi
+	call puts
+	movl MOD_START(%ebx), %esi
+	movl MOD_END(%ebx), %edi
+	movl $MOD_DATA_MAX, %ecx
+mod_byte:
+	cmpl %edi, %esi
+	jae mod_done
+	movb (%esi), %al
+	testb %al, %al
+	jz mod_done
+	cmpb $'\n', %al
+	je mod_done
+	pushl %ecx
+	call putc
+	popl %ecx
+	incl %esi
+	decl %ecx
+	jnz mod_byte
+mod_done:
+	call newline
+no_mods:
+
 	/* fw_cfg signature: select key 0, read 4 bytes. */
-6:	movw $FW_CFG_SIGNATURE, %ax
+	movw $FW_CFG_SIGNATURE, %ax
 	call fw_cfg_select
 	xorl %ecx, %ecx
 7:	call fw_cfg_byte
@@ -168,7 +232,8 @@ _start:
 	jbe 10f
 9:	FAIL(EXIT_BAD_CPUS)
 
-10:	movl status, %eax
+10:	call misbehave
+	movl status, %eax
 	testl %eax, %eax
 	jnz 11f
 	leal EXIT_OK_BASE(%ebx), %eax
@@ -185,6 +250,58 @@ do_exit:
 	outb %al, %dx
 12:	hlt				/* not reached under a VMM with isa-debug-exit */
 	jmp 12b
+
+/* The command line's probe-* words (see the top). */
+misbehave:
+	testl $MBI_FLAG_CMDLINE, MBI_FLAGS(%ebp)
+	jz 3f
+	movl MBI_CMDLINE(%ebp), %esi
+	movl $word_fail, %edi
+	call contains
+	testl %eax, %eax
+	jz 1f
+	FAIL(EXIT_ASKED)
+1:	movl $word_hang, %edi
+	call contains
+	testl %eax, %eax
+	jz 2f
+	movl $msg_hang, %esi
+	call puts
+	cli
+hang:	jmp hang
+2:	movl $word_triple, %edi
+	call contains
+	testl %eax, %eax
+	jz 3f
+	movl $msg_triple, %esi
+	call puts
+	lidt empty_idt
+	int3
+3:	ret
+
+/* %eax = 1 if the string at %esi contains the one at %edi, else 0. Clobbers %ecx, %edx. */
+contains:
+	pushl %esi
+1:	movl %esi, %eax
+	movl %edi, %edx
+2:	movb (%edx), %cl
+	testb %cl, %cl
+	jz 4f
+	cmpb (%eax), %cl
+	jne 3f
+	incl %eax
+	incl %edx
+	jmp 2b
+3:	cmpb $0, (%esi)
+	je 5f
+	incl %esi
+	jmp 1b
+4:	movl $1, %eax
+	popl %esi
+	ret
+5:	xorl %eax, %eax
+	popl %esi
+	ret
 
 /* Selects fw_cfg item %ax. Clobbers %dx. */
 fw_cfg_select:
@@ -253,6 +370,18 @@ msg_loader:	.asciz "probe: loader="
 msg_fwcfg:	.asciz "probe: fwcfg="
 msg_cpus:	.asciz "probe: cpus="
 msg_exit:	.asciz "probe: exit="
+msg_mods:	.asciz "probe: mods="
+msg_mod0_string: .asciz "probe: mod0.string="
+msg_mod0_size:	.asciz "probe: mod0.size="
+msg_mod0_data:	.asciz "probe: mod0.data="
+msg_hang:	.asciz "probe: hanging\n"
+msg_triple:	.asciz "probe: triple fault\n"
+word_fail:	.asciz "probe-fail"
+word_hang:	.asciz "probe-hang"
+word_triple:	.asciz "probe-triple-fault"
+	.balign 4
+empty_idt:	.word 0		/* limit 0: every vector is outside the IDT */
+		.long 0
 
 	/* Writable data on a page of its own: a separate RW segment, not RWX. */
 	.data

@@ -12,6 +12,8 @@
 #define TESTVM_TRAMPOLINE_GPA 0x8000 /* AP start-up code; SIPI vector 0x08 */
 #define TESTVM_MBI_GPA 0x9000	     /* multiboot information, built by the VMM */
 #define TESTVM_CMDLINE_GPA 0x9800
+#define TESTVM_MODS_GPA 0xa000	   /* multiboot module list, then the module strings */
+#define TESTVM_MODS_END 0x9f000	   /* ... which must end below here */
 #define TESTVM_SHARED_GPA 0x400000 /* the area below, one per VM */
 
 #define TESTVM_IOAPIC_GPA 0xfec00000
@@ -19,7 +21,8 @@
 
 /* Ports the VMM emulates (besides serial 0x3f8, fw_cfg 0x510/0x511). */
 #define TESTVM_PORT_DEBUG_EXIT 0xf4 /* isa-debug-exit: status (value << 1) | 1 */
-#define TESTVM_PORT_EOI_DONE 0x4e0  /* written right after each LAPIC EOI (SPECS.md 0) */
+#define TESTVM_PORT_EOI_DONE 0x4e0  /* byte: the vector, right after each EOI */
+#define TESTVM_PORT_ISR_EXIT 0x4e8  /* byte: the vector, in an ISR before its EOI */
 #define TESTVM_PORT_PANIC 0x4e4	    /* 32-bit: exception vector | cpu << 8 */
 #define TESTVM_PORT_TESTDEV 0xe0    /* pc-testdev: a 32-bit register that reads back */
 #define TESTVM_PORT_TESTDEV_IRQ 0x2000 /* pc-testdev: byte write to +line = level */
@@ -40,11 +43,25 @@
 #define SH_DONE_SEQ 0x038 /* u32: guest copies SH_CMD_SEQ here when done */
 #define SH_STATUS 0x03c	  /* u32: 0 done, 1 unknown command */
 #define SH_HELD 0x040	  /* u32[4]: per CPU, vector + 1 while an ISR holds */
+#define SH_MODE 0x050	  /* u32: TESTVM_MODE_*, set by the VMM before the guest runs */
+#define SH_LAPIC_VER 0x054 /* u32: the boot CPU's LAPIC version register */
+#define SH_ISR_EXIT 0x200 /* u8[256]: per vector, the ISR exits (port) before its EOI */
+#define SH_ISR_MASK 0x300 /* u8[256]: per vector, pin + 1: the ISR masks that pin
+			     before its EOI, once (it clears the byte) */
+#define SH_EOI_WRITES 0x400 /* u32[256]: per vector, EOIs the ISRs are about to write */
 #define SH_HOLD 0x100	  /* u8[256]: per vector, ISR spins while nonzero */
 #define SH_COUNTS 0x1000  /* u32[4][256]: vectors received per CPU */
 #define SH_SIZE 0x2000
 
 #define TESTVM_READY 0x52454459 /* "REDY" read as a big-endian u32 */
+
+/*
+ * SH_MODE bits. X2APIC: every CPU runs its LAPIC in x2APIC mode with Suppress
+ * EOI Broadcast (SVR bit 12) set, and an ISR whose vector is level-triggered
+ * (its TMR bit set) EOIs the IOAPIC through its EOI register after the LAPIC:
+ * directed EOI, as Linux does on an x2APIC that offers it.
+ */
+#define TESTVM_MODE_X2APIC 0x1
 
 /* Mailbox commands, served by the boot CPU with interrupts enabled. */
 #define TESTVM_CMD_PING 1	  /* result = TESTVM_PONG */

@@ -36,6 +36,7 @@
 #define MULTIBOOT_SEARCH 8192 /* the header lies in the first 8 KiB, 4-aligned */
 #define MB_INFO_MEMORY (1u << 0)
 #define MB_INFO_CMDLINE (1u << 2)
+#define MB_INFO_MODS (1u << 3)
 #define MB_INFO_LOADER_NAME (1u << 9)
 #define FW_CFG_SIGNATURE 0x00
 #define FW_CFG_ID 0x01
@@ -66,6 +67,9 @@ struct testvm {
 	size_t mem_size;
 	size_t run_size;
 	uint32_t entry;
+	uint64_t kernel_end; /* past the highest byte a segment loaded */
+	unsigned ioapic_version;
+	enum irqchip_kvm_eoi_mode eoi_mode;
 	struct vcpu vcpus[TESTVM_MAX_CPUS];
 	struct irqchip_kvm *irqchip;
 
@@ -73,6 +77,7 @@ struct testvm {
 	pthread_cond_t cond;
 	enum testvm_state state;
 	int exit_code;
+	enum testvm_failure failure_kind;
 	char *failure;
 	atomic_int stopping;
 	pthread_t watchdog;
@@ -85,6 +90,8 @@ struct testvm {
 	uint8_t testdev[4]; /* pc-testdev's read-back register at 0xe0 */
 
 	atomic_uint_fast64_t eoi_exits[256];
+	atomic_uint_fast64_t early_eoi_exits[256];
+	atomic_uint_fast64_t isr_done[256];
 
 	/* Events from irqchipd (effects produced outside a request): see event_thread. */
 	pthread_mutex_t ev_lock; /* held by the event thread while it uses ev_client */
@@ -159,7 +166,10 @@ finish(struct testvm *vm, enum testvm_state state, int code, const char *fmt, ..
 	pthread_mutex_lock(&vm->lock);
 	if (vm->state == TESTVM_RUNNING || vm->state == TESTVM_CREATED) {
 		vm->state = state;
-		vm->exit_code = code;
+		if (state == TESTVM_FAILED)
+			vm->failure_kind = (enum testvm_failure)code;
+		else
+			vm->exit_code = code;
 		if (fmt != NULL) {
 			va_start(ap, fmt);
 			if (vasprintf(&vm->failure, fmt, ap) < 0)
@@ -228,7 +238,7 @@ testdev_line(struct vcpu *vc, unsigned line, uint8_t level)
 		return 0;
 	rc = irqchip_kvm_line(vm->irqchip, TESTVM_CHIP_ID, line, level != 0, &cause);
 	if (rc < 0)
-		finish(vm, TESTVM_FAILED, 0, "vCPU %u: line-set %u: %s", vc->index, line,
+		finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "vCPU %u: line-set %u: %s", vc->index, line,
 		    cause != NULL ? cause : strerror(-rc));
 	free(cause);
 	return rc;
@@ -285,10 +295,12 @@ handle_io(struct vcpu *vc)
 		} else if (port == TESTVM_PORT_DEBUG_EXIT && out) {
 			finish(vm, TESTVM_EXITED, (int)((v << 1) | 1), NULL);
 		} else if (port == TESTVM_PORT_EOI_DONE && out) {
-			/* Nothing to do: the exit itself lets KVM report a pending EOI.
-			 */
+			/* The exit itself lets KVM report a pending EOI; count the ISR. */
+			atomic_fetch_add(&vm->isr_done[v & 0xff], 1);
+		} else if (port == TESTVM_PORT_ISR_EXIT && out) {
+			/* Only the exit matters: it lets the host report an EOI early. */
 		} else if (port == TESTVM_PORT_PANIC && out) {
-			finish(vm, TESTVM_FAILED, 0,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_CRASH,
 			    "guest exception: vector %u on CPU %u%s", v & 0xff,
 			    (v >> 8) & 0xff,
 			    (v & 0xff) == 0xfe ? " (bad multiboot magic)" : "");
@@ -320,7 +332,7 @@ handle_mmio(struct vcpu *vc)
 		rc = irqchip_kvm_mmio(vm->irqchip, TESTVM_CHIP_ID,
 		    gpa - TESTVM_IOAPIC_GPA, len, run->mmio.is_write, &v, &cause);
 		if (rc < 0) {
-			finish(vm, TESTVM_FAILED, 0,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST,
 			    "vCPU %u: IOAPIC %s at offset 0x%llx: %s", vc->index,
 			    run->mmio.is_write ? "write" : "read",
 			    (unsigned long long)(gpa - TESTVM_IOAPIC_GPA),
@@ -349,13 +361,22 @@ handle_eoi(struct vcpu *vc)
 {
 	struct testvm *vm = vc->vm;
 	uint8_t vector = vc->run->eoi.vector;
+	uint32_t written;
 	char *cause = NULL;
 	int rc;
 
+	/*
+	 * The guest counts each EOI just before it writes it: an exit for an
+	 * EOI it has not written yet came early.
+	 */
+	written = __atomic_load_n((volatile uint32_t *)(vm->mem + TESTVM_SHARED_GPA +
+	    SH_EOI_WRITES + 4 * vector), __ATOMIC_ACQUIRE);
+	if ((uint64_t)written <= atomic_load(&vm->eoi_exits[vector]))
+		atomic_fetch_add(&vm->early_eoi_exits[vector], 1);
 	if (vm->irqchip != NULL) {
 		rc = irqchip_kvm_eoi(vm->irqchip, vector, &cause);
 		if (rc < 0)
-			finish(vm, TESTVM_FAILED, 0, "vCPU %u: eoi %u: %s", vc->index,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "vCPU %u: eoi %u: %s", vc->index,
 			    vector, cause != NULL ? cause : strerror(-rc));
 		free(cause);
 	}
@@ -374,7 +395,7 @@ vcpu_thread(void *arg)
 		if (ioctl(vc->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			finish(vm, TESTVM_FAILED, 0, "vCPU %u: KVM_RUN: %s", vc->index,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "vCPU %u: KVM_RUN: %s", vc->index,
 			    strerror(errno));
 			break;
 		}
@@ -391,15 +412,15 @@ vcpu_thread(void *arg)
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			finish(vm, TESTVM_FAILED, 0, "vCPU %u: shutdown (triple fault)",
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_CRASH, "vCPU %u: shutdown (triple fault)",
 			    vc->index);
 			break;
 		case KVM_EXIT_HLT:
-			finish(vm, TESTVM_FAILED, 0,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST,
 			    "vCPU %u: hlt exit (no in-kernel LAPIC?)", vc->index);
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
-			finish(vm, TESTVM_FAILED, 0,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_CRASH,
 			    "vCPU %u: entry failed, reason 0x%llx", vc->index,
 			    (unsigned long long)
 				run->fail_entry.hardware_entry_failure_reason);
@@ -409,7 +430,7 @@ vcpu_thread(void *arg)
 
 			memset(&regs, 0, sizeof regs);
 			ioctl(vc->fd, KVM_GET_REGS, &regs);
-			finish(vm, TESTVM_FAILED, 0,
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_CRASH,
 			    "vCPU %u: KVM internal error, suberror %u "
 			    "at EIP 0x%llx",
 			    vc->index, run->internal.suberror,
@@ -417,7 +438,7 @@ vcpu_thread(void *arg)
 			break;
 		}
 		default:
-			finish(vm, TESTVM_FAILED, 0, "vCPU %u: unexpected exit reason %u",
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "vCPU %u: unexpected exit reason %u",
 			    vc->index, run->exit_reason);
 			break;
 		}
@@ -459,7 +480,7 @@ event_thread(void *arg)
 				rc = irqchip_kvm_handle_event(vm->irqchip, ev, &cause);
 				json_object_put(ev);
 				if (rc < 0)
-					finish(vm, TESTVM_FAILED, 0, "irqchipd event: %s",
+					finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "irqchipd event: %s",
 					    cause != NULL ? cause : strerror(-rc));
 				free(cause);
 				cause = NULL;
@@ -485,7 +506,7 @@ watchdog_thread(void *arg)
 		    pthread_cond_timedwait(&vm->cond, &vm->lock, &deadline) == ETIMEDOUT;
 	pthread_mutex_unlock(&vm->lock);
 	if (timed_out)
-		finish(vm, TESTVM_FAILED, 0, "timed out after %u s (wall clock)",
+		finish(vm, TESTVM_FAILED, TESTVM_FAIL_TIMEOUT, "timed out after %u s (wall clock)",
 		    vm->cfg.timeout_s);
 	return NULL;
 }
@@ -539,6 +560,8 @@ load_multiboot(
 		memcpy(vm->mem + ph->p_paddr, img + ph->p_offset, ph->p_filesz);
 		memset(
 		    vm->mem + ph->p_paddr + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+		if ((uint64_t)ph->p_paddr + ph->p_memsz > vm->kernel_end)
+			vm->kernel_end = (uint64_t)ph->p_paddr + ph->p_memsz;
 	}
 	vm->entry = eh->e_entry;
 	return 0;
@@ -564,7 +587,79 @@ build_mbi(struct testvm *vm)
 	    (uint32_t)((vm->mem_size - 0x100000) >> 10); /* mem_upper, KiB above 1 MiB */
 	mbi[4] = TESTVM_CMDLINE_GPA;
 	mbi[16] = (uint32_t)(TESTVM_CMDLINE_GPA + n + 1); /* boot_loader_name */
+	if (vm->cfg.nmodules > 0) {
+		mbi[0] |= MB_INFO_MODS;
+		mbi[5] = vm->cfg.nmodules; /* mods_count */
+		mbi[6] = TESTVM_MODS_GPA;  /* mods_addr */
+	}
 	memcpy(vm->mem + TESTVM_MBI_GPA, mbi, sizeof mbi);
+}
+
+/*
+ * Multiboot modules (Multiboot 0.6.96, 3.3: mods_count, mods_addr; each entry
+ * mod_start, mod_end, string, reserved), loaded page-aligned one after the
+ * other above the kernel, as QEMU loads -initrd for a multiboot kernel. The
+ * built-in guest's shared area stays below them. mod_end is the address just
+ * past the module, as QEMU and GRUB give it.
+ */
+static int
+load_modules(struct testvm *vm, char **cause)
+{
+	uint32_t entry[4];
+	uint64_t at, str = TESTVM_MODS_GPA + 16 * (uint64_t)vm->cfg.nmodules;
+	unsigned i;
+
+	at = vm->kernel_end;
+	if (at < TESTVM_SHARED_GPA + SH_SIZE)
+		at = TESTVM_SHARED_GPA + SH_SIZE;
+	at = (at + 0xfff) & ~0xfffULL;
+	for (i = 0; i < vm->cfg.nmodules; i++) {
+		const struct testvm_module *m = &vm->cfg.modules[i];
+		const char *string = m->string != NULL ? m->string : m->path;
+		size_t len = strlen(string), done = 0;
+		struct stat st;
+		ssize_t n;
+		int fd;
+
+		fd = open(m->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return wire_set_cause(cause, -errno, "module %s: %s", m->path,
+			    strerror(errno));
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return wire_set_cause(cause, -EINVAL, "module %s: not a regular file",
+			    m->path);
+		}
+		if ((uint64_t)st.st_size > vm->mem_size - at) {
+			close(fd);
+			return wire_set_cause(cause, -E2BIG, "module %s: %lld bytes do not fit "
+			    "in RAM above 0x%llx", m->path, (long long)st.st_size,
+			    (unsigned long long)at);
+		}
+		while (done < (size_t)st.st_size) {
+			n = read(fd, vm->mem + at + done, (size_t)st.st_size - done);
+			if (n <= 0) {
+				close(fd);
+				return wire_set_cause(cause, n < 0 ? -errno : -EIO,
+				    "module %s: read: %s", m->path,
+				    n < 0 ? strerror(errno) : "short file");
+			}
+			done += (size_t)n;
+		}
+		close(fd);
+		if (str + len + 1 > TESTVM_MODS_END)
+			return wire_set_cause(cause, -E2BIG, "module strings longer than %d "
+			    "bytes in all", TESTVM_MODS_END - TESTVM_MODS_GPA);
+		memcpy(vm->mem + str, string, len + 1);
+		entry[0] = (uint32_t)at;
+		entry[1] = (uint32_t)(at + done);
+		entry[2] = (uint32_t)str;
+		entry[3] = 0;
+		memcpy(vm->mem + TESTVM_MODS_GPA + 16 * i, entry, sizeof entry);
+		str += len + 1;
+		at = (at + done + 0xfff) & ~0xfffULL;
+	}
+	return 0;
 }
 
 static int
@@ -597,6 +692,8 @@ load_kernel(struct testvm *vm, char **cause)
 	rc = load_multiboot(vm, img, (size_t)st.st_size, vm->cfg.kernel, cause);
 	munmap(img, (size_t)st.st_size);
 out:
+	if (rc == 0)
+		rc = load_modules(vm, cause);
 	if (rc == 0)
 		build_mbi(vm);
 	return rc;
@@ -729,6 +826,13 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	if (cfg->ncpus < 1 || cfg->ncpus > TESTVM_MAX_CPUS)
 		return wire_set_cause(cause, -EINVAL, "%u vCPUs: the test VM has 1 to %d",
 		    cfg->ncpus, TESTVM_MAX_CPUS);
+	if (cfg->nmodules > TESTVM_MAX_MODULES)
+		return wire_set_cause(cause, -EINVAL, "%u modules: at most %d",
+		    cfg->nmodules, TESTVM_MAX_MODULES);
+	if (cfg->ioapic_version != 0 && cfg->ioapic_version != 0x11 &&
+	    cfg->ioapic_version != 0x20)
+		return wire_set_cause(cause, -EINVAL, "IOAPIC version 0x%x: 0x11 or 0x20",
+		    cfg->ioapic_version);
 	if ((rc = install_kick_handler(cause)) < 0)
 		return rc;
 	vm = calloc(1, sizeof *vm);
@@ -738,6 +842,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
 	vm->mem = MAP_FAILED;
 	vm->mem_size = cfg->mem_size != 0 ? cfg->mem_size : TESTVM_DEFAULT_MEM;
+	vm->ioapic_version = cfg->ioapic_version != 0 ? cfg->ioapic_version : 0x20;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->ev_lock, NULL);
 	{
@@ -775,6 +880,13 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 		    strerror(errno));
 		goto fail;
 	}
+	/*
+	 * Directed EOI for an IOAPIC with the EOI register, broadcasts for one
+	 * without: chosen once split irqchip is on, before any vCPU exists.
+	 */
+	rc = irqchip_kvm_setup_eoi(vm->vm_fd, vm->ioapic_version, 0, &vm->eoi_mode, cause);
+	if (rc < 0)
+		goto fail;
 	/* Guest RAM in a memfd, so that it could be handed to irqchipd (memory-add). */
 	vm->mem_fd = memfd_create("testvm-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, (off_t)vm->mem_size) < 0) {
@@ -799,6 +911,9 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	}
 	if ((rc = load_kernel(vm, cause)) < 0)
 		goto fail;
+	if (cfg->x2apic)
+		*(volatile uint32_t *)(vm->mem + TESTVM_SHARED_GPA + SH_MODE) =
+		    TESTVM_MODE_X2APIC;
 
 	vm->run_size = (size_t)ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)vm->run_size <= 0) {
@@ -916,8 +1031,8 @@ testvm_attach(
 		json_object_object_add(
 		    args, "pins", json_object_new_int(TESTVM_IOAPIC_PINS));
 		json_object_object_add(args, "gsi-base", json_object_new_int(0));
-		json_object_object_add(args, "version",
-		    json_object_new_int(flags & TESTVM_IOAPIC_VERSION_11 ? 0x11 : 0x20));
+		json_object_object_add(args, "version", json_object_new_int(
+		    flags & TESTVM_IOAPIC_VERSION_11 ? 0x11 : (int)vm->ioapic_version));
 		rc =
 		    irqchip_kvm_call(vm->irqchip, "chip-add", args, NULL, 0, &ret, cause);
 		json_object_put(args);
@@ -979,7 +1094,7 @@ testvm_start(struct testvm *vm, char **cause)
 		rc = pthread_create(
 		    &vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 		if (rc != 0) {
-			finish(vm, TESTVM_FAILED, 0, "pthread_create: %s", strerror(rc));
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "pthread_create: %s", strerror(rc));
 			return wire_set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
 		}
 		vm->vcpus[i].started = 1;
@@ -987,7 +1102,7 @@ testvm_start(struct testvm *vm, char **cause)
 	if (vm->cfg.timeout_s > 0) {
 		rc = pthread_create(&vm->watchdog, NULL, watchdog_thread, vm);
 		if (rc != 0) {
-			finish(vm, TESTVM_FAILED, 0, "pthread_create: %s", strerror(rc));
+			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "pthread_create: %s", strerror(rc));
 			return wire_set_cause(cause, -rc, "pthread_create: %s", strerror(rc));
 		}
 		vm->watchdog_started = 1;
@@ -1049,6 +1164,49 @@ testvm_state(struct testvm *vm, int *exit_code, char **cause)
 		*cause = vm->failure != NULL ? strdup(vm->failure) : NULL;
 	pthread_mutex_unlock(&vm->lock);
 	return st;
+}
+
+enum testvm_failure
+testvm_failure(struct testvm *vm)
+{
+	enum testvm_failure f;
+
+	pthread_mutex_lock(&vm->lock);
+	f = vm->state == TESTVM_FAILED ? vm->failure_kind : TESTVM_FAIL_NONE;
+	pthread_mutex_unlock(&vm->lock);
+	return f;
+}
+
+enum irqchip_kvm_eoi_mode
+testvm_eoi_mode(const struct testvm *vm)
+{
+	return vm->eoi_mode;
+}
+
+uint64_t
+testvm_isr_done(struct testvm *vm, unsigned vector)
+{
+	return atomic_load(&vm->isr_done[vector & 0xff]);
+}
+
+uint64_t
+testvm_early_eoi_exits(struct testvm *vm, unsigned vector)
+{
+	return atomic_load(&vm->early_eoi_exits[vector & 0xff]);
+}
+
+void
+testvm_isr_exit(struct testvm *vm, unsigned vector, bool on)
+{
+	__atomic_store_n(vm->mem + TESTVM_SHARED_GPA + SH_ISR_EXIT + (vector & 0xff),
+	    (uint8_t)on, __ATOMIC_RELEASE);
+}
+
+void
+testvm_isr_mask(struct testvm *vm, unsigned vector, unsigned pin)
+{
+	__atomic_store_n(vm->mem + TESTVM_SHARED_GPA + SH_ISR_MASK + (vector & 0xff),
+	    (uint8_t)(pin + 1), __ATOMIC_RELEASE);
 }
 
 static volatile uint32_t *

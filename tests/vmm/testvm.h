@@ -24,6 +24,13 @@
 #define TESTVM_IOAPIC_PINS 24
 #define TESTVM_RESERVED_ROUTES 24 /* KVM_CAP_SPLIT_IRQCHIP args[0], as QEMU */
 #define TESTVM_DEFAULT_MEM (64u << 20)
+#define TESTVM_MAX_MODULES 16
+
+/* A multiboot module: the file's bytes, and the string the kernel sees for it. */
+struct testvm_module {
+	const char *path;
+	const char *string; /* NULL: the path */
+};
 
 struct testvm_config {
 	unsigned ncpus;	     /* 1..TESTVM_MAX_CPUS */
@@ -33,7 +40,25 @@ struct testvm_config {
 	size_t mem_size;     /* 0 = TESTVM_DEFAULT_MEM */
 	FILE *console;	     /* COM1 output also goes here (NULL: kept in memory only) */
 	bool ext_dest_id;    /* advertise KVM_FEATURE_MSI_EXT_DEST_ID (SPECS.md 1.7) */
+	const struct testvm_module *modules; /* loaded after the kernel, in order */
+	unsigned nmodules;		     /* 0..TESTVM_MAX_MODULES */
+	/*
+	 * The IOAPIC's version, 0x11 or 0x20 (0 means 0x20): testvm_attach's
+	 * chip-add uses it, and testvm_create picks the VM's EOI mode from it
+	 * (irqchip_kvm_setup_eoi) before any vCPU exists.
+	 */
+	unsigned ioapic_version;
+	bool x2apic; /* the built-in guest: x2APIC with directed EOI (TESTVM_MODE_X2APIC) */
 	bool verbose;	     /* unhandled exits on stderr */
+};
+
+/* Why a run ended in TESTVM_FAILED. */
+enum testvm_failure {
+	TESTVM_FAIL_NONE,
+	TESTVM_FAIL_HOST,    /* KVM, irqchipd, or this VMM failed */
+	TESTVM_FAIL_TIMEOUT, /* the wall-clock limit passed */
+	TESTVM_FAIL_CRASH,   /* triple fault, KVM internal error, failed entry, or an
+				exception the built-in guest reported */
 };
 
 enum testvm_state {
@@ -47,7 +72,7 @@ enum testvm_state {
 /* testvm_attach() flags */
 #define TESTVM_ATTACH_IRQFDS 0x1     /* bind an irqfd per IOAPIC pin and hand it over */
 #define TESTVM_ATTACH_NO_CHIP 0x2    /* the chip exists already (resumed session) */
-#define TESTVM_IOAPIC_VERSION_11 0x4 /* 82093AA (0x11) instead of 0x20 */
+#define TESTVM_IOAPIC_VERSION_11 0x4 /* 82093AA (0x11), whatever cfg.ioapic_version says */
 
 struct testvm;
 
@@ -79,6 +104,9 @@ void testvm_stop(struct testvm *);
 /* Waits until the VM exits or fails (or timeout_ms passes: -ETIMEDOUT). */
 int testvm_wait(struct testvm *, int timeout_ms);
 enum testvm_state testvm_state(struct testvm *, int *exit_code, char **cause);
+enum testvm_failure testvm_failure(struct testvm *);
+/* What irqchip_kvm_setup_eoi chose for this VM. */
+enum irqchip_kvm_eoi_mode testvm_eoi_mode(const struct testvm *);
 
 /* The built-in guest: waits until every CPU is up and the mailbox is served. */
 int testvm_wait_ready(struct testvm *, int timeout_ms, char **cause);
@@ -111,6 +139,17 @@ uint64_t testvm_events(struct testvm *);
 uint64_t testvm_eoi_exits(struct testvm *, unsigned vector);
 /* Waits until testvm_eoi_exits(vector) >= n: 0, -ETIMEDOUT, or -EIO if the VM ended. */
 int testvm_wait_eoi_exits(struct testvm *, unsigned vector, uint64_t n, int timeout_ms);
+/* The guest's ISRs for vector that have finished (EOIed and written the port). */
+uint64_t testvm_isr_done(struct testvm *, unsigned vector);
+/*
+ * EOI exits for vector that came before the guest wrote that EOI: the host
+ * reports level EOIs early (see check_e2e's early-EOI probe).
+ */
+uint64_t testvm_early_eoi_exits(struct testvm *, unsigned vector);
+/* The guest's ISR for vector exits to the VMM (a port write) before its EOI. */
+void testvm_isr_exit(struct testvm *, unsigned vector, bool on);
+/* The guest's next ISR for vector masks pin before its EOI (once). */
+void testvm_isr_mask(struct testvm *, unsigned vector, unsigned pin);
 /* A shared-area u32 (testvm-abi.h SH_*). */
 uint32_t testvm_shared_u32(struct testvm *, unsigned offset);
 
