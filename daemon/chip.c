@@ -23,10 +23,11 @@
  * The built-in classes, in the order listings show them: each chip_<type>.c
  * defines its chip_class_<type>, and this list is the only place that names it.
  */
-extern const struct chip_class chip_class_ioapic, chip_class_xics;
+extern const struct chip_class chip_class_ioapic, chip_class_gicv3_its, chip_class_xics;
 
 static const struct chip_class *classes[CHIP_MAX_CLASSES] = {
 	&chip_class_ioapic,
+	&chip_class_gicv3_its,
 	&chip_class_xics,
 };
 /* The chip-add "type" values, derived from classes[] on first use. */

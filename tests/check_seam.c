@@ -1066,6 +1066,226 @@ START_TEST(test_xics_state_mid_flight)
 }
 END_TEST
 
+/* ------------------------------------------------ gicv3-its through the daemon */
+
+#define ITS_BASE	0x8080000ULL
+#define RAM_GPA		0x40000000ULL
+#define RAM_SIZE	(1U << 20)
+#define CMDQ_GPA	RAM_GPA
+#define DEVT_GPA	(RAM_GPA + 0x10000)
+#define COLT_GPA	(RAM_GPA + 0x20000)
+#define ITT_GPA		(RAM_GPA + 0x30000)
+
+/* IHI 0069 register offsets and fields, written here from the spec. */
+#define GITS_CTLR	0x0000
+#define GITS_CBASER	0x0080
+#define GITS_CWRITER	0x0088
+#define GITS_CREADR	0x0090
+#define GITS_BASER(n)	(0x0100 + 8 * (n))
+#define BASER_VALID	(1ULL << 63)
+#define BASER_TYPE(v)	(((v) >> 56) & 7)
+#define BASER_ESIZE(v)	(((v) >> 48) & 0x1f)
+
+static unsigned char *its_ram;
+static unsigned its_ncmd;
+
+static void
+its_mmio_w(const char *id, uint64_t off, unsigned size, uint64_t v, json_object **ret)
+{
+	char args[200];
+
+	snprintf(args, sizeof args, "{\"id\": \"%s\", \"offset\": %" PRIu64 ", \"size\": %u, "
+	    "\"value\": \"0x%" PRIx64 "\"}", id, off, size, v);
+	*ret = test_call_ok(h.c, "mmio-write", args, NULL, 0);
+}
+
+static uint64_t
+its_mmio_r(const char *id, uint64_t off)
+{
+	char args[160];
+	json_object *ret;
+	uint64_t v;
+
+	snprintf(args, sizeof args, "{\"id\": \"%s\", \"offset\": %" PRIu64 ", \"size\": 8}",
+	    id, off);
+	ret = test_call_ok(h.c, "mmio-read", args, NULL, 0);
+	ck_assert_int_eq(irqchip_json_u64(test_get(ret, "value"), &v), 0);
+	json_object_put(ret);
+	return v;
+}
+
+/* Appends a command (four little-endian doublewords) to the queue in guest RAM. */
+static void
+its_cmd(uint64_t dw0, uint64_t dw1, uint64_t dw2, uint64_t dw3)
+{
+	uint64_t dw[4] = { dw0, dw1, dw2, dw3 };
+	unsigned char *p = its_ram + (CMDQ_GPA - RAM_GPA) + 32 * its_ncmd++;
+
+	for (int i = 0; i < 4; i++)
+		for (int b = 0; b < 8; b++)
+			p[8 * i + b] = (unsigned char)(dw[i] >> (8 * b));
+}
+
+#define CMD_MAPC(icid, target)	its_cmd(0x09, 0, 1ULL << 63 | (uint64_t)(target) << 16 | (icid), 0)
+#define CMD_MAPD(dev, bits, itt) its_cmd(0x08 | (uint64_t)(dev) << 32, (bits) - 1, \
+	1ULL << 63 | (itt), 0)
+#define CMD_MAPTI(dev, ev, intid, icid) its_cmd(0x0a | (uint64_t)(dev) << 32, \
+	(uint64_t)(intid) << 32 | (ev), (icid), 0)
+#define CMD_INV(dev, ev)	its_cmd(0x0c | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define CMD_SYNC(target)	its_cmd(0x05, 0, (uint64_t)(target) << 16, 0)
+
+static void
+check_its_cmd(json_object *e, const char *cmd, int64_t dev, int64_t ev, int64_t intid,
+    int64_t target)
+{
+	ck_assert_str_eq(json_object_get_string(test_get(e, "its-command.command")), cmd);
+	if (dev >= 0) {
+		ck_assert_int_eq(test_get_int(e, "its-command.device"), dev);
+		ck_assert_int_eq(test_get_int(e, "its-command.event"), ev);
+		ck_assert_int_eq(test_get_int(e, "its-command.intid"), intid);
+	}
+	ck_assert_int_eq(test_get_int(e, "its-command.target"), target);
+}
+
+START_TEST(test_its_linux_bringup)
+{
+	int fd = make_ram(RAM_SIZE, true);
+	json_object *ret, *e;
+	uint64_t v;
+	char args[256];
+
+	its_ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(its_ram != MAP_FAILED);
+	memset(its_ram, 0, RAM_SIZE);
+	its_ncmd = 0;
+	snprintf(args, sizeof args, "{\"gpa\": %llu, \"size\": %u, \"fd\": 0}",
+	    (unsigned long long)RAM_GPA, RAM_SIZE);
+	json_object_put(test_call_ok(h.c, "memory-add", args, &fd, 1));
+	close(fd);
+	json_object_put(test_call_ok(h.c, "chip-add", "{\"type\": \"gicv3-its\", \"id\": "
+	    "\"its0\", \"cpus\": 2}", NULL, 0));
+
+	/* Linux probes each BASER by writing all ones: Type and Entry_Size are read-only. */
+	its_mmio_w("its0", GITS_BASER(0), 8, UINT64_MAX, &ret);
+	json_object_put(ret);
+	v = its_mmio_r("its0", GITS_BASER(0));
+	ck_assert_uint_eq(BASER_TYPE(v), 1);		/* devices */
+	ck_assert_uint_eq(BASER_ESIZE(v), 8 - 1);	/* 8-byte entries */
+	its_mmio_w("its0", GITS_BASER(1), 8, UINT64_MAX, &ret);
+	json_object_put(ret);
+	ck_assert_uint_eq(BASER_TYPE(its_mmio_r("its0", GITS_BASER(1))), 4);	/* collections */
+	/* Flat tables of 4 KiB pages: two for devices, one for collections. */
+	its_mmio_w("its0", GITS_BASER(0), 8, BASER_VALID | 1ULL << 56 | 7ULL << 48 | DEVT_GPA | 1,
+	    &ret);
+	json_object_put(ret);
+	its_mmio_w("its0", GITS_BASER(1), 8, BASER_VALID | 4ULL << 56 | 7ULL << 48 | COLT_GPA,
+	    &ret);
+	json_object_put(ret);
+	/* A one-page command queue, then enable. */
+	its_mmio_w("its0", GITS_CBASER, 8, BASER_VALID | CMDQ_GPA, &ret);
+	json_object_put(ret);
+	its_mmio_w("its0", GITS_CWRITER, 8, 0, &ret);
+	json_object_put(ret);
+	its_mmio_w("its0", GITS_CTLR, 4, 1, &ret);
+	json_object_put(ret);
+
+	/* MAPC per CPU, MAPD, MAPTI per vector, INV per vector, SYNC per CPU. */
+	CMD_MAPC(0, 0);
+	CMD_MAPC(1, 1);
+	CMD_MAPD(0x10, 5, ITT_GPA);
+	CMD_MAPTI(0x10, 0, 8192, 0);
+	CMD_MAPTI(0x10, 1, 8193, 1);
+	CMD_INV(0x10, 0);
+	CMD_INV(0x10, 1);
+	CMD_SYNC(0);
+	CMD_SYNC(1);
+	its_mmio_w("its0", GITS_CWRITER, 8, 32 * its_ncmd, &ret);
+	e = test_get(ret, "effects");
+	ck_assert_int_eq(json_object_array_length(e), 4);
+	check_its_cmd(json_object_array_get_idx(e, 0), "INV", 0x10, 0, 8192, 0);
+	check_its_cmd(json_object_array_get_idx(e, 1), "INV", 0x10, 1, 8193, 1);
+	check_its_cmd(json_object_array_get_idx(e, 2), "SYNC", -1, 0, 0, 0);
+	check_its_cmd(json_object_array_get_idx(e, 3), "SYNC", -1, 0, 0, 1);
+	json_object_put(ret);
+	ck_assert_uint_eq(its_mmio_r("its0", GITS_CREADR), 32 * its_ncmd);
+
+	/* Every vector: the device writes GITS_TRANSLATER with its EventID. */
+	for (int ev = 0; ev < 2; ev++) {
+		snprintf(args, sizeof args, "{\"address\": %llu, \"data\": %d, \"source\": 16}",
+		    (unsigned long long)(ITS_BASE + 0x10040), ev);
+		ret = test_call_ok(h.c, "msi", args, NULL, 0);
+		e = only_effect(ret, "lpi");
+		ck_assert_int_eq(test_get_int(e, "intid"), 8192 + ev);
+		ck_assert_int_eq(test_get_int(e, "target"), ev);
+		ck_assert_int_eq(test_get_int(e, "device"), 16);
+		ck_assert_int_eq(test_get_int(e, "event"), ev);
+		json_object_put(ret);
+	}
+	/* An event nobody mapped: no LPI, a counted guest error. */
+	snprintf(args, sizeof args, "{\"address\": %llu, \"data\": 7, \"source\": 16}",
+	    (unsigned long long)(ITS_BASE + 0x10040));
+	ret = test_call_ok(h.c, "msi", args, NULL, 0);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 0);
+	json_object_put(ret);
+	free(test_call_err(h.c, "msi", "{\"address\": 134807616, \"data\": 0}", NULL, 0,
+	    "InvalidParameter"));
+
+	ret = test_call_ok(h.c, "translate", "{\"id\": \"its0\", \"device\": 16, "
+	    "\"event\": 1}", NULL, 0);
+	ck_assert(json_object_get_boolean(test_get(ret, "translated")));
+	ck_assert_int_eq(test_get_int(ret, "intid"), 8193);
+	ck_assert_int_eq(test_get_int(ret, "collection"), 1);
+	ck_assert_int_eq(test_get_int(ret, "target"), 1);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "translate", "{\"id\": \"its0\", \"device\": 17, "
+	    "\"event\": 0}", NULL, 0);
+	ck_assert(!json_object_get_boolean(test_get(ret, "translated")));
+	ck_assert_str_ne(json_object_get_string(test_get(ret, "reason")), "");
+	json_object_put(ret);
+
+	/* The tables, decoded from guest memory. */
+	ret = test_call_ok(h.c, "chip-query", "{\"id\": \"its0\"}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "total-devices"), 1);
+	ck_assert_int_eq(test_get_int(ret, "devices.0.device"), 16);
+	ck_assert_int_eq(test_get_int(ret, "devices.0.eventid-bits"), 5);
+	ck_assert_int_eq(test_get_int(ret, "devices.0.events.1.intid"), 8193);
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "collections")), 2);
+	ck_assert_int_eq(test_get_int(ret, "collections.1.target"), 1);
+	ck_assert_int_eq(test_get_int(ret, "guest-errors"), 1);
+	json_object_put(ret);
+
+	/* A MAPTI for an unmapped device stalls the queue at that command. */
+	CMD_MAPTI(0x11, 0, 9000, 0);
+	its_mmio_w("its0", GITS_CWRITER, 8, 32 * its_ncmd, &ret);
+	json_object_put(ret);
+	ck_assert_uint_eq(its_mmio_r("its0", GITS_CREADR), 32 * (its_ncmd - 1) | 1);
+	ret = test_call_ok(h.c, "chip-query", "{\"id\": \"its0\"}", NULL, 0);
+	ck_assert(json_object_get_boolean(test_get(ret, "stalled")));
+	ck_assert_int_eq(test_get_int(ret, "last-error.code"), 0x010a04);
+	ck_assert_str_eq(json_object_get_string(test_get(ret, "last-error.command")), "MAPTI");
+	json_object_put(ret);
+
+	/* Saved, deleted, added again and loaded: the tables in RAM translate as before. */
+	ret = test_call_ok(h.c, "chip-save", "{\"id\": \"its0\"}", NULL, 0);
+	ck_assert_int_ge(asprintf((char **)&e, "{\"id\": \"its0\", \"state\": %s}",
+	    json_object_to_json_string(test_get(ret, "state"))), 0);
+	json_object_put(ret);
+	json_object_put(test_call_ok(h.c, "chip-del", "{\"id\": \"its0\"}", NULL, 0));
+	json_object_put(test_call_ok(h.c, "chip-add", "{\"type\": \"gicv3-its\", \"id\": "
+	    "\"its0\", \"cpus\": 2}", NULL, 0));
+	free(test_call_err(h.c, "chip-load", "{\"id\": \"its0\", \"state\": {\"format\": "
+	    "\"irqchipd-gicv3-its\", \"version\": 1}}", NULL, 0, "InvalidParameter"));
+	json_object_put(test_call_ok(h.c, "chip-load", (char *)e, NULL, 0));
+	free(e);
+	ret = test_call_ok(h.c, "translate", "{\"id\": \"its0\", \"source\": 16, "
+	    "\"data\": 0}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "intid"), 8192);
+	json_object_put(ret);
+	ck_assert_uint_eq(its_mmio_r("its0", GITS_CREADR), 32 * (its_ncmd - 1) | 1);
+	munmap(its_ram, RAM_SIZE);
+}
+END_TEST
+
 static Suite *
 seam_suite(void)
 {
@@ -1087,6 +1307,7 @@ seam_suite(void)
 	tcase_add_test(tc, test_effects_continue);
 	tcase_add_test(tc, test_state_through_memfd);
 	tcase_add_test(tc, test_xics_state_mid_flight);
+	tcase_add_test(tc, test_its_linux_bringup);
 	suite_add_tcase(s, tc);
 	return s;
 }
