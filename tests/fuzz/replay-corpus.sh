@@ -5,3 +5,4 @@ b=${IRQCHIPD_BUILDDIR:-.}
 s=${IRQCHIPD_SRCDIR:-.}
 "$b/tests/fuzz/replay_protocol" "$s"/tests/fuzz/corpus/protocol/*
 "$b/tests/fuzz/replay_ioapic" "$s"/tests/fuzz/corpus/ioapic/*
+"$b/tests/fuzz/replay_xive" "$s"/tests/fuzz/corpus/xive/*
