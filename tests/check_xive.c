@@ -1038,6 +1038,23 @@ START_TEST(test_queue_wrap_every_size)
 }
 END_TEST
 
+/* The EISN fills the entry's 31 bits; bit 31 is the generation's. */
+START_TEST(test_eisn_width)
+{
+	linux_cpu_setup(0);
+	ck_assert_int_eq(hc(HC_SET_SOURCE_CONFIG, SRC_CFG_SET_EISN, DEV_IRQ, 0,
+	    PRIO, 0x7abcdef1, NULL), H_SUCCESS);
+	ck_assert_int_eq(hc(HC_SET_SOURCE_CONFIG, SRC_CFG_SET_EISN, DEV_IRQ + 1,
+	    0, PRIO, 0xffffffff, NULL), H_SUCCESS);
+	(void)esb_ld(DEV_IRQ, ESB_SET_PQ(PQ_00));
+	(void)esb_ld(DEV_IRQ + 1, ESB_SET_PQ(PQ_00));
+	ck_assert_int_eq(xive_trigger(x, DEV_IRQ), 0);
+	ck_assert_int_eq(xive_trigger(x, DEV_IRQ + 1), 0);
+	check_entry_bytes(QPAGE(0), 0, true, 0x7abcdef1);
+	check_entry_bytes(QPAGE(0), 1, true, 0x7fffffff);
+}
+END_TEST
+
 /* Without unconditional notify, ESn coalesces until the guest EOIs it. */
 START_TEST(test_esn_coalescing)
 {
@@ -1513,6 +1530,11 @@ START_TEST(test_escalation)
 	(void)esb_ld(DEV_IRQ, ESB_SET_PQ(PQ_00));
 	ck_assert_int_eq(xive_trigger(x, DEV_IRQ), 0);
 	ck_assert_str_eq(rec.error_kind, "escalation-loop");
+	/* Cut after one hop: END 10 got 0x4242, END 6 nothing more. */
+	check_entry_bytes(QPAGE(0), 3, true, DEV_IRQ);
+	ck_assert_uint_eq(eq_entry(QPAGE(0), 4), 0);
+	check_entry_bytes(0x300000, 1, true, 0x4242);
+	ck_assert_uint_eq(eq_entry(0x300000, 2), 0);
 	xive_state_free(st);
 }
 END_TEST
@@ -1960,6 +1982,7 @@ xive_suite(void)
 	tcase_add_test(tc, test_linux_sequence);
 	tcase_add_test(tc, test_queue_wrap_4k);
 	tcase_add_loop_test(tc, test_queue_wrap_every_size, 0, 4);
+	tcase_add_test(tc, test_eisn_width);
 	tcase_add_test(tc, test_esn_coalescing);
 	tcase_add_test(tc, test_backlog_while_pulled);
 
