@@ -1,6 +1,6 @@
 /*
  * Unit suite for emul/xive: the sPAPR XIVE state machine against the POWER9
- * XIVE architecture and LoPAPR / PAPR+ 14.5.4.3 (H_INT_*). Expected values
+ * XIVE architecture and the PAPR+ H_INT_* hypervisor calls. Expected values
  * are written from the specification with the test's own definitions
  * (xive-bits.h), not from xive_internal.h. Guest RAM is a buffer the ops
  * read and write; queue entries are checked byte by byte (big-endian).

@@ -1,6 +1,6 @@
 /*
  * POWER9 XIVE and sPAPR H_INT_* numbers as the XIVE suites write them from the
- * POWER9 XIVE architecture and LoPAPR / PAPR+ 14.5.4.3, independently of the
+ * POWER9 XIVE architecture and the PAPR+ H_INT_* calls, independently of the
  * emulator's own headers.
  */
 #ifndef IRQCHIPD_TESTS_XIVE_BITS_H

@@ -1,6 +1,6 @@
 /*
  * POWER9 XIVE in sPAPR exploitation mode as a pure state machine (POWER9
- * XIVE architecture document; LoPAPR / PAPR+ 14.5.4.3 for the H_INT_* calls).
+ * XIVE architecture document; PAPR+, the exploitation-mode H_INT_* calls).
  *
  *   ESB window (esb_base)                    TIMA (4 x 64K, per CPU context)
  *   source n at n << esb_shift:              page 0 HW, 1 HV, 2 OS, 3 USER
@@ -1193,7 +1193,7 @@ xive_irq_free(struct xive *x, uint32_t irq, unsigned count)
 	return 0;
 }
 
-/* ---- Hypervisor calls (PAPR+ 14.5.4.3) ---- */
+/* ---- Hypervisor calls (PAPR+, XIVE exploitation mode H_INT_*) ---- */
 
 /* A priority the guest may use: not in ibm,plat-res-int-priorities. */
 static bool

@@ -8,7 +8,8 @@
  * No I/O, no event loop, no JSON, no KVM: inputs are function calls, outputs
  * go through the ops table given to xive_create(). Guest memory is reached
  * only through ops.read/ops.write. Every instance is independent.
- * Facts: POWER9 XIVE architecture document; LoPAPR / PAPR+ 14.5.4.3 (H_INT_*).
+ * Facts: POWER9 XIVE architecture document; PAPR+, the exploitation-mode
+ * H_INT_* hypervisor calls.
  *
  * Numbers: a source is named by its global interrupt number, which is also
  * its LISN; the chip owns [irq_base, irq_base + nsources). CPUs are servers 0

@@ -1,7 +1,7 @@
 /*
  * POWER9 XIVE structures as the sPAPR exploitation mode uses them, names as
  * in the POWER9 XIVE architecture document (ESB, EAS, END, NVT, TIMA) and in
- * LoPAPR / PAPR+ section 14.5.4.3 (the H_INT_* hypervisor calls). The
+ * PAPR+ (the exploitation-mode H_INT_* hypervisor calls). The
  * architecture numbers bits MSB-0 ("PPC bit n" of a 64-bit word is LSB-0 bit
  * 63 - n, of a 32-bit word bit 31 - n); the masks below are LSB-0. Private to
  * emul/xive/.
@@ -143,7 +143,7 @@
 #define TM_ACC_R		0x2
 #define TM_ACC_RW		(TM_ACC_W | TM_ACC_R)
 
-/* sPAPR numbering (LoPAPR 14.5.4.3 and the platform's device tree). */
+/* sPAPR numbering (PAPR+ H_INT_* targets and the platform's device tree). */
 #define SPAPR_XIVE_NVT_BASE	0x400	/* NVT index of vCPU n: 0x400 + n */
 #define SPAPR_XIVE_BLOCK	0	/* sPAPR uses a single block */
 #define XIVE_PRIORITY_MAX	7
@@ -154,7 +154,7 @@
 /* CAM line of an NVT: block in bits 22:19, index in 18:0. */
 #define XIVE_NVT_CAM(blk, idx)	((uint32_t)(blk) << 19 | (uint32_t)(idx))
 
-/* PAPR hcall return codes (PAPR+ 14.5.4: H_Pn says parameter n is bad). */
+/* PAPR hcall return codes (PAPR+: H_Pn says parameter n is bad). */
 #define H_SUCCESS		0
 #define H_HARDWARE		(-1)
 #define H_FUNCTION		(-2)
@@ -164,7 +164,7 @@
 #define H_P4			(-57)
 #define H_P5			(-58)
 
-/* H_INT_* opcodes (PAPR+ 14.5.4.3). */
+/* H_INT_* opcodes (PAPR+). */
 #define H_INT_GET_SOURCE_INFO		0x3a8
 #define H_INT_SET_SOURCE_CONFIG		0x3ac
 #define H_INT_GET_SOURCE_CONFIG		0x3b0
