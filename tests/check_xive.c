@@ -1271,6 +1271,103 @@ START_TEST(test_tima_os_raw)
 }
 END_TEST
 
+/* The hypervisor's ring (QW3) and pool ring (QW2) operations. */
+START_TEST(test_tima_hv_ops)
+{
+	/* HV CPPR: a byte store on QW3.CPPR, above 7 meaning 0xff. */
+	tm_st(1, PAGE_HV, 0x31, 1, 9);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x30, 4) >> 16 & 0xff, 0xff);
+	tm_st(1, PAGE_HV, 0x31, 1, 3);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x30, 4) >> 16 & 0xff, 3);
+	/* VT push and poll (byte 0 of QW3 word 2), pull returns and clears VT. */
+	tm_st(1, PAGE_HV, 0x38, 1, 0x81);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x38, 1), 0x81);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x838, 1), 0x81);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x38, 1), 0x01);
+	/* The pool context: pull returns word 2 and clears VP. */
+	tm_st(1, PAGE_HV, 0x28, 4, 0x80000123);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x828, 4), 0x80000123);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x28, 4), 0x00000123);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HW, 0x828, 8), 0x00000123);
+	/* ACK_HV_REG with nothing signalled: NSR 0, CPPR as it is. */
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x830, 2), 3);
+	/* A PHYS exception at priority 2 (HE = 2), written raw: accepted. */
+	tm_st(1, PAGE_HV, 0x30, 4, 0x80ff2000);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x34, 4) & 0xff, 2);	/* PIPR */
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x830, 2), 0x80 << 8 | 2);
+	ck_assert_uint_eq(tm_ld(1, PAGE_HV, 0x30, 4), 0x00020000);	/* CPPR 2 */
+	ck_assert_uint_eq(rec.nerror, 0);
+	/* None of it is the OS's line. */
+	ck_assert_uint_eq(rec.nirq[1], 0);
+}
+END_TEST
+
+/* The hypervisor may dispatch a vCPU's OS context on another thread. */
+START_TEST(test_context_on_other_thread)
+{
+	linux_cpu_setup(0);
+	route(DEV_IRQ, 0, PRIO);
+	(void)tm_ld(0, PAGE_HV, PULL_OS_CTX, 4);
+	(void)tm_ld(1, PAGE_HV, PULL_OS_CTX, 4);
+	tm_st(1, PAGE_HV, QW1_CPPR, 1, 0xff);
+	tm_st(1, PAGE_HV, QW1_WORD2, 4, QW1W2_VO | NVT_BASE);
+	ck_assert_int_eq(xive_trigger(x, DEV_IRQ), 0);
+	ck_assert(rec.level[1]);
+	ck_assert(!rec.level[0]);
+	ck_assert_uint_eq(tm_ld(1, PAGE_OS, ACK_OS_REG, 2), NSR_EO << 8 | PRIO);
+	check_entry_bytes(QPAGE(0), 0, true, DEV_IRQ);
+}
+END_TEST
+
+/* An END whose priority is 0xff queues but never notifies. */
+START_TEST(test_end_masked)
+{
+	struct xive_state *st = xive_state_alloc(x);
+
+	linux_cpu_setup(0);
+	route(DEV_IRQ, 0, PRIO);
+	ck_assert_int_eq(xive_get_state(x, st), 0);
+	st->end[PRIO].w[7] = END7_PRIO(0xff);
+	ck_assert_int_eq(xive_set_state(x, st), 0);
+	ck_assert_int_eq(xive_trigger(x, DEV_IRQ), 0);
+	check_entry_bytes(QPAGE(0), 0, true, DEV_IRQ);
+	ck_assert(!rec.level[0]);
+	ck_assert_uint_eq(tm_ld(0, PAGE_OS, QW1_OS, 4) >> 8 & 0xff, 0);
+	xive_state_free(st);
+}
+END_TEST
+
+static uint64_t	ram_check_gpa, ram_check_len;
+
+static int
+deny_ram(void *opaque, uint64_t gpa, uint64_t len)
+{
+	ram_check_gpa = gpa;
+	ram_check_len = len;
+	return gpa == QPAGE(2) ? -EFAULT : 0;
+}
+
+/* With ops.ram_check, the whole queue is checked by the owner of RAM. */
+START_TEST(test_ram_check_op)
+{
+	struct xive_config c = default_config(17);
+	struct xive_ops	o = rec_ops;
+
+	o.ram_check = deny_ram;
+	xive_destroy(x);
+	x = xive_create(&c, &o, &rec);
+	ck_assert_ptr_nonnull(x);
+	rec.x = x;
+	xive_set_active(x, true);
+	ck_assert_int_eq(hc(HC_SET_QUEUE_CONFIG, 0, 1, 2, QPAGE(2), 16, NULL), H_P4);
+	ck_assert_uint_eq(ram_check_gpa, QPAGE(2));
+	ck_assert_uint_eq(ram_check_len, 0x10000);
+	ck_assert_int_eq(hc(HC_SET_QUEUE_CONFIG, 0, 1, 2, QPAGE(1), 12, NULL),
+	    H_SUCCESS);
+	ck_assert_uint_eq(ram_check_len, 0x1000);
+}
+END_TEST
+
 /* ---- LSIs ---- */
 
 START_TEST(test_lsi_represent_after_eoi)
@@ -1377,6 +1474,31 @@ START_TEST(test_msi_decode)
 	ck_assert_int_eq(xive_msi_write(x, MSI_BASE + MSI_SIZE - 4, DEV_IRQ), 0);
 	check_entry_bytes(QPAGE(0), 0, true, DEV_IRQ);
 	ck_assert(rec.level[0]);
+}
+END_TEST
+
+/* An MSI source given a level fires on the rising side only. */
+START_TEST(test_msi_level)
+{
+	struct xive_source_counters sc;
+
+	linux_cpu_setup(0);
+	route(DEV_IRQ, 0, PRIO);
+	ck_assert_int_eq(xive_set_irq(x, DEV_IRQ, false), 0);
+	ck_assert_uint_eq(pq_of(DEV_IRQ), PQ_00);
+	ck_assert_int_eq(xive_set_irq(x, DEV_IRQ, true), 0);
+	ck_assert_uint_eq(pq_of(DEV_IRQ), PQ_10);
+	ck_assert_int_eq(xive_set_irq(x, DEV_IRQ, true), 0);
+	ck_assert_uint_eq(pq_of(DEV_IRQ), PQ_11);
+	ck_assert_int_eq(xive_source_counters(x, DEV_IRQ, &sc), 0);
+	ck_assert_uint_eq(sc.triggers, 2);
+	ck_assert_uint_eq(sc.notifies, 1);
+	ck_assert_int_eq(xive_source_counters(x, NSRC, &sc), -EINVAL);
+	ck_assert_uint_eq(xive_guest_errors(x), 0);
+	(void)esb_ld_sz(esb_trig(DEV_IRQ), 8);
+	ck_assert_uint_eq(xive_guest_errors(x), 1);
+	ck_assert_uint_eq(xive_config(x)->nsources, NSRC);
+	ck_assert_uint_eq(xive_config(x)->esb_shift, 17);
 }
 END_TEST
 
@@ -1991,10 +2113,15 @@ xive_suite(void)
 	tcase_add_test(tc, test_tima_os_forbidden);
 	tcase_add_test(tc, test_tima_einval);
 	tcase_add_test(tc, test_tima_os_raw);
+	tcase_add_test(tc, test_tima_hv_ops);
+	tcase_add_test(tc, test_context_on_other_thread);
+	tcase_add_test(tc, test_end_masked);
+	tcase_add_test(tc, test_ram_check_op);
 
 	tcase_add_test(tc, test_lsi_represent_after_eoi);
 	tcase_add_test(tc, test_lsi_unmask_asserted);
 	tcase_add_test(tc, test_msi_decode);
+	tcase_add_test(tc, test_msi_level);
 	tcase_add_test(tc, test_no_msi_window);
 	tcase_add_test(tc, test_claim_free);
 	tcase_add_test(tc, test_irq_base);

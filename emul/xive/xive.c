@@ -436,11 +436,11 @@ xive_tm_ack_hv(struct xive *x, unsigned cpu)
 	uint8_t *ph = &x->tctx[cpu].st.regs[TM_QW3_HV_PHYS];
 	uint8_t nsr = ph[TM_NSR];
 
-	if (nsr & 0xc0) {
+	if (nsr & TM_QW3_NSR_HE) {
 		ph[TM_CPPR] = ph[TM_PIPR];
 		ph[TM_IPB] &= (uint8_t)~prio_to_ipb(ph[TM_CPPR]);
 		ph[TM_PIPR] = ipb_to_pipr(ph[TM_IPB]);
-		ph[TM_NSR] &= (uint8_t)~0xc0;
+		ph[TM_NSR] &= (uint8_t)~TM_QW3_NSR_HE;
 	}
 	return (uint64_t)nsr << 8 | ph[TM_CPPR];
 }
@@ -552,6 +552,13 @@ xive_tm_raw(struct xive *x, unsigned cpu, unsigned page, unsigned offset,
 		shift = 8 * (size - 1 - i);
 		if ((mask >> shift) & 0xff)
 			regs[offset + i] = (uint8_t)(*value >> shift);
+	}
+	/* PIPR is read-only: it follows the IPB written. */
+	if ((offset & TM_RING_OFFSET) == TM_QW3_HV_PHYS) {
+		regs[TM_QW3_HV_PHYS + TM_CPPR] =
+		    cppr_clamp(regs[TM_QW3_HV_PHYS + TM_CPPR]);
+		regs[TM_QW3_HV_PHYS + TM_PIPR] =
+		    ipb_to_pipr(regs[TM_QW3_HV_PHYS + TM_IPB]);
 	}
 	if ((offset & TM_RING_OFFSET) == TM_QW1_OS) {
 		regs[TM_QW1_OS + TM_CPPR] = cppr_clamp(regs[TM_QW1_OS + TM_CPPR]);

@@ -122,6 +122,8 @@
 
 /* QW1 (OS) NSR: exception outstanding. */
 #define TM_QW1_NSR_EO		0x80
+/* QW3 (PHYS) NSR: HE, the kind of HV exception (1 POOL, 2 PHYS, 3 LSI). */
+#define TM_QW3_NSR_HE		0xc0
 /* Word 2 of the rings: the valid bit of the pushed context, and its CAM. */
 #define TM_QW1W2_VO		0x80000000U
 #define TM_QW1W2_OS_CAM		0x00ffffffU
