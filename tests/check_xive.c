@@ -1536,6 +1536,29 @@ START_TEST(test_claim_free)
 	ck_assert_uint_eq(first, 4);
 	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, NSRC, 1, false, &first),
 	    -ENOSPC);
+	/*
+	 * Taken: 0-3, 4-5, 8-15, 0x1000-0x1013. First fit, aligned: 0x20 to
+	 * 0xfff, then 0x1014 to the end, then 6-7.
+	 */
+	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, 0xfe0, 0x20, false,
+	    &first), 0);
+	ck_assert_uint_eq(first, 0x20);
+	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, 0xed, 1, false, &first),
+	    -ENOSPC);
+	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, 0xec, 1, false, &first),
+	    0);
+	ck_assert_uint_eq(first, 0x1014);
+	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, 2, 1, false, &first), 0);
+	ck_assert_uint_eq(first, 6);
+	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, 16, 16, false, &first),
+	    0);
+	ck_assert_uint_eq(first, 16);
+	ck_assert_int_eq(xive_irq_claim(x, XIVE_IRQ_ANY, 1, 1, false, &first),
+	    -ENOSPC);
+	ck_assert_int_eq(xive_irq_free(x, 0x20, 0xfe0), 0);
+	ck_assert_int_eq(xive_irq_free(x, 0x1014, 0xec), 0);
+	ck_assert_int_eq(xive_irq_free(x, 6, 2), 0);
+	ck_assert_int_eq(xive_irq_free(x, 16, 16), 0);
 	/* Claimed sources start masked: PQ 01, EAS valid and masked. */
 	ck_assert_uint_eq(pq_of(8), PQ_01);
 	ck_assert_int_eq(hc(HC_GET_SOURCE_CONFIG, 0, 8, 0, 0, 0, r), H_SUCCESS);
@@ -1794,6 +1817,7 @@ START_TEST(test_set_state_rejects)
 	REJECT(bad->tctx[0].regs[QW1_PIPR] = 3);
 	REJECT(bad->tctx[0].regs[QW1_IPB] = 0x10);
 	REJECT(bad->tctx[0].regs[QW1_NSR] = NSR_EO);
+	REJECT(bad->tctx[0].regs[0x32] = 0x01);		/* QW3 IPB, PIPR 0xff */
 	REJECT(bad->nsources = NSRC - 1);
 	REJECT(bad->esb_shift = 16);
 #undef REJECT

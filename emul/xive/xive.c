@@ -1157,13 +1157,15 @@ xive_irq_claim(struct xive *x, uint32_t irq, unsigned count, unsigned align,
 		start = irq;
 	} else {
 		start = ((uint64_t)x->cfg.irq_base + align - 1) / align * align;
-		for (; start + count <= end; start += align) {
+		while (start + count <= end) {
 			for (g = start; g < start + count; g++) {
 				if (x->src[g - x->cfg.irq_base].st.flags)
 					break;
 			}
 			if (g == start + count)
 				break;
+			/* No block can hold g: go past it (linear overall). */
+			start = (g / align + 1) * align;
 		}
 		if (start + count > end)
 			return -ENOSPC;
@@ -1756,7 +1758,9 @@ tctx_state_valid(const struct xive_tctx_state *t)
 
 	if (cppr_clamp(cppr) != cppr || cppr_clamp(hv_cppr) != hv_cppr)
 		return false;
-	if (os[TM_PIPR] != ipb_to_pipr(os[TM_IPB]))
+	if (os[TM_PIPR] != ipb_to_pipr(os[TM_IPB]) ||
+	    t->regs[TM_QW3_HV_PHYS + TM_PIPR] !=
+	    ipb_to_pipr(t->regs[TM_QW3_HV_PHYS + TM_IPB]))
 		return false;
 	/* EO is set exactly while PIPR is more favoured than CPPR. */
 	if ((os[TM_NSR] & TM_QW1_NSR_EO) !=
