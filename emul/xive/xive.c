@@ -44,6 +44,21 @@
  *   PAPR says (QEMU uses LSB-0 bit 62).
  * - H_INT_SET/GET_OS_REPORTING_LINE answer H_FUNCTION, as QEMU's do. H_STATE
  *   is never due: H_INT_RESET completes within the call.
+ * - A store at 0x000-0x3ff of a two-page management page triggers too
+ *   (QEMU), though only the one-page mode advertises it.
+ * - H_INT_ESB takes offsets inside the management page, else H_P3 (QEMU
+ *   compares with the whole two-page slot). An EISN wider than the EAS's 31
+ *   bits is truncated to them (QEMU).
+ * - An event whose queue entry is not guest RAM is lost and reported
+ *   (eq-not-ram); the index stays, the notification goes on (QEMU).
+ * - Escalation goes one hop: an escalation END that escalates is reported
+ *   (escalation-loop). sPAPR guests cannot configure escalations; only a
+ *   loaded state can hold one.
+ * - TIMA: raw accesses (below 0x800) are 4 or 8 bytes, aligned, outside the
+ *   user ring, filtered per page and byte; special operations match offset,
+ *   size and direction exactly, from their own page or a more privileged
+ *   one. Nothing is decoded above 4K in a page. The user ring's EBB and
+ *   push/pull operations are guest errors (not modelled).
  * - Re-entry: ops.resample may call xive_set_irq(); the EOI in progress then
  *   decides. No other callback may re-enter.
  */

@@ -37,6 +37,8 @@
 #define XIVE_PRIORITIES		8	/* ENDs per CPU */
 #define XIVE_TCTX_SIZE		64	/* 4 rings of 16 bytes */
 #define XIVE_HCALL_MAX_RETS	4
+/* struct xive_state's layout; saved state carries it. */
+#define XIVE_STATE_VERSION	1
 
 /* PQ bits of an ESB (XIVE architecture "ESB state"). */
 #define XIVE_ESB_P		0x2
