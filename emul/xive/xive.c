@@ -398,7 +398,8 @@ xive_tctx_resend(struct xive *x, unsigned cpu)
 	uint8_t ipb;
 
 	if (w2 & TM_QW1W2_VO) {
-		owner = nvt_to_cpu(x, (uint8_t)(cam >> 19), cam & END_W6_NVT_INDEX);
+		owner = nvt_to_cpu(x, (uint8_t)(cam >> XIVE_CAM_BLOCK_SHIFT),
+		    cam & XIVE_CAM_INDEX);
 		if (owner >= 0) {
 			nvt = &x->nvt[owner];
 			ipb = (uint8_t)((nvt->w[4] & NVT_W4_IPB) >> NVT_W4_IPB_SHIFT);

@@ -154,7 +154,10 @@
 #define SPAPR_XIVE_PRIO_GUEST_MAX 6
 
 /* CAM line of an NVT: block in bits 22:19, index in 18:0. */
-#define XIVE_NVT_CAM(blk, idx)	((uint32_t)(blk) << 19 | (uint32_t)(idx))
+#define XIVE_CAM_BLOCK_SHIFT	19
+#define XIVE_CAM_INDEX		0x7ffffU
+#define XIVE_NVT_CAM(blk, idx)	((uint32_t)(blk) << XIVE_CAM_BLOCK_SHIFT | \
+				 (uint32_t)(idx))
 
 /* PAPR hcall return codes (PAPR+: H_Pn says parameter n is bad). */
 #define H_SUCCESS		0
