@@ -398,13 +398,23 @@ static const struct esb_case esb_cases[] = {
 	{ true, 0xc00 }, { true, 0xd00 }, { true, 0xe00 }, { true, 0xf00 },
 };
 
+/* Which input the source under test has. */
+enum esb_kind {
+	KIND_MSI,
+	KIND_LSI_LOW,		/* an LSI whose input is deasserted */
+	KIND_LSI_HIGH,		/* an LSI whose input is asserted */
+};
+
 static void
 esb_case_expect(const struct esb_case *c, uint8_t pq, unsigned size,
-    bool store_eoi, uint8_t *next, uint64_t *value, bool *notify, bool *error)
+    bool store_eoi, enum esb_kind kind, uint8_t *next, uint64_t *value,
+    bool *notify, bool *error)
 {
 	static const uint8_t trig_next[4] = { PQ_10, PQ_01, PQ_11, PQ_11 };
+	static const uint8_t lsi_next[4] = { PQ_10, PQ_01, PQ_10, PQ_11 };
 	static const uint8_t eoi_next[4] = { PQ_00, PQ_01, PQ_00, PQ_10 };
 	uint64_t	ones = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	bool		settles = false, eoi_load = false;
 
 	*next = pq;
 	*value = 0;
@@ -415,6 +425,7 @@ esb_case_expect(const struct esb_case *c, uint8_t pq, unsigned size,
 			*next = eoi_next[pq];
 			*notify = pq == PQ_11;
 			*value = *notify;
+			settles = eoi_load = true;
 		} else if (c->op < 0x800) {
 			*error = true;
 			*value = ones;
@@ -423,16 +434,16 @@ esb_case_expect(const struct esb_case *c, uint8_t pq, unsigned size,
 		} else {
 			*value = pq;
 			*next = (c->op >> 8) & 3;
+			settles = true;
 		}
-		return;
-	}
-	if (c->op < 0x400) {
-		*next = trig_next[pq];
+	} else if (c->op < 0x400) {
+		*next = kind == KIND_MSI ? trig_next[pq] : lsi_next[pq];
 		*notify = pq == PQ_00;
 	} else if (c->op < 0x800) {
 		if (store_eoi) {
 			*next = eoi_next[pq];
 			*notify = pq == PQ_11;
+			settles = true;
 		} else {
 			*error = true;
 		}
@@ -440,15 +451,37 @@ esb_case_expect(const struct esb_case *c, uint8_t pq, unsigned size,
 		*error = true;
 	} else {
 		*next = (c->op >> 8) & 3;
+		settles = true;
+	}
+	/* An asserted level left with PQ 00 fires again at once. */
+	if (kind == KIND_LSI_HIGH && settles && *next == PQ_00) {
+		*next = PQ_10;
+		*notify = true;
+		if (eoi_load)
+			*value = 1;
 	}
 }
 
+/* Put the source in PQ pq, with its input asserted or not. */
 static void
-esb_all_ops(unsigned shift, bool store_eoi)
+source_force(uint32_t irq, uint8_t pq, bool asserted)
+{
+	struct xive_state *st = xive_state_alloc(x);
+
+	ck_assert_int_eq(xive_get_state(x, st), 0);
+	st->src[irq].pq = pq;
+	if (asserted)
+		st->src[irq].flags |= XIVE_SRC_ASSERTED;
+	ck_assert_int_eq(xive_set_state(x, st), 0);
+	xive_state_free(st);
+}
+
+static void
+esb_all_ops(unsigned shift, bool store_eoi, enum esb_kind kind)
 {
 	static const unsigned sizes[] = { 1, 2, 4, 8 };
 	struct xive_config c = default_config(shift);
-	const uint32_t	irq = DEV_IRQ + 3;
+	const uint32_t	irq = DEV_IRQ + 20;
 	uint64_t	idx, v, want_v;
 	uint8_t		want_pq;
 	bool		notify, error;
@@ -456,17 +489,18 @@ esb_all_ops(unsigned shift, bool store_eoi)
 
 	c.store_eoi = store_eoi;
 	remake(&c);
+	ck_assert_int_eq(xive_irq_claim(x, irq, 1, 1, kind != KIND_MSI, NULL), 0);
 	queue_config(0, PRIO, QPAGE(0), 16);
-	route(irq, 0, PRIO);
+	ck_assert_int_eq(hc(HC_SET_SOURCE_CONFIG, SRC_CFG_SET_EISN, irq, 0, PRIO,
+	    irq, NULL), H_SUCCESS);
 	for (size_t k = 0; k < ARRAY_SIZE(esb_cases); k++) {
 		for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 			for (uint8_t pq = 0; pq < 4; pq++) {
 				const struct esb_case *ec = &esb_cases[k];
 
-				(void)esb_ld(irq, ESB_SET_PQ(pq));
-				ck_assert_uint_eq(pq_of(irq), pq);
+				source_force(irq, pq, kind == KIND_LSI_HIGH);
 				esb_case_expect(ec, pq, sizes[s], store_eoi,
-				    &want_pq, &want_v, &notify, &error);
+				    kind, &want_pq, &want_v, &notify, &error);
 				idx = queue_index(0, PRIO, NULL);
 				errors = rec.nerror;
 				if (ec->write) {
@@ -476,14 +510,15 @@ esb_all_ops(unsigned shift, bool store_eoi)
 				} else {
 					v = esb_ld_sz(esb_mgmt(irq) + ec->op,
 					    sizes[s]);
-					ck_assert_msg(v == want_v, "shift %u op "
-					    "0x%x size %u pq %u: 0x%llx", shift,
-					    ec->op, sizes[s], pq,
+					ck_assert_msg(v == want_v, "kind %d shift "
+					    "%u op 0x%x size %u pq %u: 0x%llx",
+					    kind, shift, ec->op, sizes[s], pq,
 					    (unsigned long long)v);
 				}
-				ck_assert_msg(pq_of(irq) == want_pq, "shift %u "
-				    "%s 0x%x size %u pq %u", shift, ec->write ?
-				    "store" : "load", ec->op, sizes[s], pq);
+				ck_assert_msg(pq_of(irq) == want_pq, "kind %d "
+				    "shift %u %s 0x%x size %u pq %u", kind,
+				    shift, ec->write ? "store" : "load", ec->op,
+				    sizes[s], pq);
 				ck_assert_uint_eq(queue_index(0, PRIO, NULL),
 				    idx + (notify ? 1 : 0));
 				ck_assert_uint_eq(rec.nerror,
@@ -493,11 +528,12 @@ esb_all_ops(unsigned shift, bool store_eoi)
 	}
 }
 
+/* _i: shift (4) x StoreEOI offered (2) x MSI, LSI low, LSI asserted (3). */
 START_TEST(test_esb_ops_every_shift)
 {
 	static const unsigned shifts[] = { 12, 13, 16, 17 };
 
-	esb_all_ops(shifts[_i / 2], _i & 1);
+	esb_all_ops(shifts[_i / 6], (_i / 3) & 1, (enum esb_kind)(_i % 3));
 }
 END_TEST
 
@@ -2106,7 +2142,7 @@ xive_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_pq_table);
-	tcase_add_loop_test(tc, test_esb_ops_every_shift, 0, 8);
+	tcase_add_loop_test(tc, test_esb_ops_every_shift, 0, 24);
 	tcase_add_loop_test(tc, test_esb_trigger_page, 0, 2);
 	tcase_add_test(tc, test_esb_offset_decode);
 	tcase_add_test(tc, test_esb_window_bounds);
