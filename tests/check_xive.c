@@ -646,6 +646,38 @@ START_TEST(test_end_esb_pages)
 }
 END_TEST
 
+/* END slots at every shift: two pages (ESn, ESe) of the sources' page size. */
+START_TEST(test_end_esb_layout)
+{
+	static const unsigned shifts[] = { 12, 13, 16, 17 };
+	unsigned	shift = shifts[_i];
+	unsigned	page = (shift == 13 || shift == 17) ? shift - 1 : shift;
+	struct xive_config c = default_config(shift);
+	uint64_t	r[4], esn, ese;
+
+	remake(&c);
+	ck_assert_uint_eq(xive_esb_window_size(x), ((uint64_t)NSRC << shift) +
+	    ((uint64_t)NCPU * 8 << (page + 1)));
+	for (unsigned cpu = 0; cpu < NCPU; cpu++) {
+		ck_assert_int_eq(hc(HC_GET_QUEUE_INFO, 0, cpu, 5, 0, 0, r),
+		    H_SUCCESS);
+		esn = ((uint64_t)NSRC << shift) +
+		    ((uint64_t)(cpu * 8 + 5) << (page + 1));
+		ese = esn + (1ULL << page);
+		ck_assert_uint_eq(r[0], ESB_BASE + esn);
+		/* Each page is its own PQ: set ESn 10 and ESe 11. */
+		(void)esb_ld_sz(esn + ESB_SET_PQ(PQ_10), 8);
+		(void)esb_ld_sz(ese + ESB_SET_PQ(PQ_11), 8);
+		ck_assert_uint_eq(esb_ld_sz(esn + ESB_GET, 8), PQ_10);
+		ck_assert_uint_eq(esb_ld_sz(ese + ESB_GET, 8), PQ_11);
+		/* The neighbour END is untouched. */
+		ck_assert_uint_eq(esb_ld_sz(ese + (1ULL << page) + ESB_GET, 8),
+		    PQ_01);
+	}
+	ck_assert_uint_eq(rec.nerror, 0);
+}
+END_TEST
+
 /* ---- hcalls ---- */
 
 START_TEST(test_hcall_inactive)
@@ -2148,6 +2180,7 @@ xive_suite(void)
 	tcase_add_test(tc, test_esb_window_bounds);
 	tcase_add_test(tc, test_esb_unclaimed);
 	tcase_add_test(tc, test_end_esb_pages);
+	tcase_add_loop_test(tc, test_end_esb_layout, 0, 4);
 
 	tcase_add_test(tc, test_hcall_inactive);
 	tcase_add_test(tc, test_hcall_caller_cpu);
