@@ -58,7 +58,7 @@
 struct xive;
 
 struct xive_ops {
-	/* The CPU's external interrupt line changed (called on changes only). */
+	/* The CPU's external interrupt line changed (and xive_announce_lines()). */
 	void (*cpu_irq)(void *opaque, unsigned cpu, bool level);
 	/* Guest memory: 0, or -EFAULT where the range is not RAM. */
 	int (*read)(void *opaque, uint64_t gpa, void *buf, size_t len);
@@ -228,8 +228,9 @@ int xive_irq_claim(struct xive *, uint32_t irq, unsigned count, unsigned align,
 int xive_irq_free(struct xive *, uint32_t irq, unsigned count);
 
 /*
- * Device inputs. -EINVAL: not our number; -ENOENT: not claimed; set_irq
- * takes LSIs, trigger MSIs (an edge).
+ * Device inputs. -EINVAL: not our number; -ENOENT: not claimed. set_irq is
+ * an LSI's input level (an MSI source fires when given true); trigger is an
+ * MSI's edge (an LSI is pulsed: asserted, then deasserted).
  */
 int xive_set_irq(struct xive *, uint32_t irq, bool level);
 int xive_trigger(struct xive *, uint32_t irq);
