@@ -33,9 +33,11 @@
  *   x86:     split irqchip (KVM_CAP_SPLIT_IRQCHIP), MSI routes, KVM_IRQ_LINE
  *            with irq = GSI; the IOAPIC's pins are the reserved GSIs.
  *   arm64:   an in-kernel vGIC. KVM_IRQ_LINE's irq is type | vcpu | irq_id,
- *            and GSI n is SPI n + 32 (the vGIC's default routing, which
- *            irqfds without a route use); MSIs reach the in-kernel ITS, which
- *            translates by device ID (KVM_MSI_VALID_DEVID).
+ *            and an irq-line effect's GSI n is SPI n + 32 (the numbering of
+ *            the vGIC's default GSI routing); MSIs reach the in-kernel ITS,
+ *            which translates by device ID (KVM_MSI_VALID_DEVID). Not yet:
+ *            the table commit() writes holds MSI routes only and so replaces
+ *            that default; an irqfd on arm64 needs an MSI route.
  *   powerpc: KVM_INTERRUPT on a vCPU raises or lowers its external interrupt
  *            line (cpu-irq effects, for an irqchipd that is the XICS/XIVE).
  *   others (s390x): none of these; irqchip_kvm_create says so.
