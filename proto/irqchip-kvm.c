@@ -27,8 +27,39 @@
 #include "wire.h"
 #include "irqchip-kvm.h"
 
+/*
+ * What each host architecture's KVM gives this library (the KVM API,
+ * Documentation/virt/kvm/api.rst):
+ *   x86:     split irqchip (KVM_CAP_SPLIT_IRQCHIP), MSI routes, KVM_IRQ_LINE
+ *            with irq = GSI; the IOAPIC's pins are the reserved GSIs.
+ *   arm64:   an in-kernel vGIC. KVM_IRQ_LINE's irq is type | vcpu | irq_id,
+ *            and an irq-line effect's GSI n is SPI n + 32 (the numbering of
+ *            the vGIC's default GSI routing); MSIs reach the in-kernel ITS,
+ *            which translates by device ID (KVM_MSI_VALID_DEVID). Not yet:
+ *            the table commit() writes holds MSI routes only and so replaces
+ *            that default; an irqfd on arm64 needs an MSI route.
+ *   powerpc: KVM_INTERRUPT on a vCPU raises or lowers its external interrupt
+ *            line (cpu-irq effects, for an irqchipd that is the XICS/XIVE).
+ *   others (s390x): none of these; irqchip_kvm_create says so.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define KVM_ARCH_X86 1
+#elif defined(__aarch64__)
+#define KVM_ARCH_ARM64 1
+/* api.rst KVM_IRQ_LINE: SPI irq_ids are 32..1019, so GSIs 0..987. */
+#define ARM64_SPI_BASE 32
+#define ARM64_SPI_LAST 1019
+#elif defined(__powerpc64__)
+#define KVM_ARCH_PPC 1
+#endif
+#if !defined(KVM_ARCH_X86) && !defined(KVM_ARCH_ARM64) && !defined(KVM_ARCH_PPC)
+#define KVM_ARCH_NONE 1
+#endif
+
 /* uapi: GSIs must be below KVM_MAX_IRQ_ROUTES (4096) (SPECS.md 1.4, unverified). */
 #define KVM_ROUTES_MAX 4096
+/* cpu-irq targets: vCPU numbers below this (POWER). */
+#define IRQCHIP_KVM_MAX_CPUS 16384
 
 enum route_owner {
 	OWNER_NONE,
@@ -67,6 +98,9 @@ struct irqchip_kvm {
 	struct irqfd *irqfds;
 	unsigned nirqfds;
 
+	int *vcpu_fds; /* POWER: cpu-irq targets by cpu number, -1 = none */
+	unsigned nvcpu_fds;
+
 	struct irqchip_kvm_stats stats;
 };
 
@@ -76,11 +110,13 @@ enum effect_kind {
 	EFFECT_UNROUTE,
 	EFFECT_SIGNAL_MSI,
 	EFFECT_IRQ_LINE,
+	EFFECT_CPU_IRQ,
 };
 
 struct effect {
 	enum effect_kind kind;
 	unsigned gsi;
+	unsigned cpu; /* cpu-irq */
 	uint64_t address;
 	uint32_t data;
 	int has_devid;
@@ -209,13 +245,20 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 		int cap;
 		const char *name;
 	} caps[] = {
+#if defined(KVM_ARCH_PPC)
+	    /* api.rst KVM_INTERRUPT: level semantics (SET_LEVEL, UNSET) need it. */
+	    {KVM_CAP_PPC_IRQ_LEVEL, "KVM_CAP_PPC_IRQ_LEVEL"},
+#else
 	    {KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING"},
 	    {KVM_CAP_IRQFD, "KVM_CAP_IRQFD"},
 	    {KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI"},
+#endif
 	};
 	struct irqchip_kvm *kvm;
+#if defined(KVM_ARCH_X86)
 	struct kvm_irqchip chip;
 	struct kvm_irq_level line;
+#endif
 	pthread_mutexattr_t attr;
 	unsigned i;
 	int rc;
@@ -224,6 +267,20 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 	if (reserved_routes > KVM_ROUTES_MAX)
 		return wire_set_cause(cause, -EINVAL, "reserved_routes %u is above %u",
 		    reserved_routes, KVM_ROUTES_MAX);
+#if defined(KVM_ARCH_NONE)
+	return wire_set_cause(cause, -ENOTSUP,
+	    "irqchipd's KVM glue knows x86 (split irqchip), arm64 (vGIC) and POWER "
+	    "(KVM_INTERRUPT) hosts; this one is %s", HOST_CPU);
+#elif !defined(KVM_ARCH_X86)
+	if (reserved_routes != 0)
+		return wire_set_cause(cause, -EINVAL,
+		    "reserved_routes %u: IOAPIC pin routes belong to x86's split irqchip, "
+		    "which this %s host does not have (pass 0)", reserved_routes, HOST_CPU);
+	if (flags & IRQCHIP_KVM_EXT_DEST_ID)
+		return wire_set_cause(cause, -EINVAL,
+		    "IRQCHIP_KVM_EXT_DEST_ID is an x86 MSI format; this host is %s",
+		    HOST_CPU);
+#endif
 	for (i = 0; i < sizeof caps / sizeof caps[0]; i++) {
 		rc = ioctl(vm_fd, KVM_CHECK_EXTENSION, caps[i].cap);
 		if (rc < 0)
@@ -234,6 +291,7 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 			    cause, -ENOTSUP, "this KVM lacks %s", caps[i].name);
 	}
 
+#if defined(KVM_ARCH_X86)
 	/*
 	 * SPECS.md 1.6: a split irqchip has the LAPICs in the kernel but no PIC or
 	 * IOAPIC there. KVM_GET_IRQCHIP fails with ENXIO unless the irqchip is fully
@@ -257,6 +315,7 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 		return wire_set_cause(
 		    cause, -errno, "KVM_IRQ_LINE probe: %s", strerror(errno));
 	}
+#endif
 
 	kvm = calloc(1, sizeof *kvm);
 	if (kvm == NULL)
@@ -397,6 +456,7 @@ irqchip_kvm_destroy(struct irqchip_kvm *kvm)
 	pthread_cond_destroy(&kvm->attached);
 	pthread_mutex_destroy(&kvm->lock);
 	free(kvm->irqfds);
+	free(kvm->vcpu_fds);
 	free(kvm->routes);
 	free(kvm);
 }
@@ -610,6 +670,38 @@ irqchip_kvm_irqfd(struct irqchip_kvm *kvm, unsigned gsi)
 	return fd;
 }
 
+int
+irqchip_kvm_set_vcpu_fd(struct irqchip_kvm *kvm, unsigned cpu, int vcpu_fd, char **cause)
+{
+#if defined(KVM_ARCH_PPC)
+	int *grown;
+	unsigned i;
+
+	if (cpu >= IRQCHIP_KVM_MAX_CPUS)
+		return wire_set_cause(cause, -EINVAL, "cpu %u is above %u", cpu,
+		    IRQCHIP_KVM_MAX_CPUS - 1);
+	pthread_mutex_lock(&kvm->lock);
+	if (cpu >= kvm->nvcpu_fds) {
+		grown = realloc(kvm->vcpu_fds, (cpu + 1) * sizeof *grown);
+		if (grown == NULL) {
+			pthread_mutex_unlock(&kvm->lock);
+			return wire_set_cause(cause, -ENOMEM, "out of memory");
+		}
+		for (i = kvm->nvcpu_fds; i <= cpu; i++)
+			grown[i] = -1;
+		kvm->vcpu_fds = grown;
+		kvm->nvcpu_fds = cpu + 1;
+	}
+	kvm->vcpu_fds[cpu] = vcpu_fd < 0 ? -1 : vcpu_fd;
+	pthread_mutex_unlock(&kvm->lock);
+	return 0;
+#else
+	return wire_set_cause(cause, -EOPNOTSUPP,
+	    "vCPU fds serve cpu-irq effects (KVM_INTERRUPT), which only POWER hosts "
+	    "use; this host is %s", HOST_CPU);
+#endif
+}
+
 /* Reads member key of o as an unsigned value <= max. */
 static int
 get_uint(
@@ -656,6 +748,7 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 	static const char *const unroute_keys[] = {"gsi", NULL};
 	static const char *const msi_keys[] = {"address", "data", "devid", NULL};
 	static const char *const line_keys[] = {"gsi", "level", NULL};
+	static const char *const cpu_irq_keys[] = {"cpu", "level", NULL};
 	json_object *body = NULL, *v;
 	const char *kind = NULL;
 	uint64_t u;
@@ -698,6 +791,13 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 			e->has_devid = 1;
 			e->devid = (uint32_t)u;
 		}
+#if defined(KVM_ARCH_ARM64)
+		/* api.rst KVM_SIGNAL_MSI: arm64's ITS translates by device ID. */
+		if (!e->has_devid)
+			return wire_set_cause(cause, -EPROTO,
+			    "effect %d (%s) has no \"devid\": arm64 KVM's ITS needs "
+			    "the device ID (KVM_MSI_VALID_DEVID)", i, kind);
+#endif
 	} else if (strcmp(kind, "unroute") == 0) {
 		e->kind = EFFECT_UNROUTE;
 		if ((rc = check_keys(body, unroute_keys, kind, i, cause)) < 0)
@@ -712,6 +812,28 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 		if ((rc = get_uint(body, "gsi", KVM_ROUTES_MAX - 1, &u, i, cause)) < 0)
 			return rc;
 		e->gsi = (unsigned)u;
+		if ((rc = get_uint(body, "level", 1, &u, i, cause)) < 0)
+			return rc;
+		e->level = (int)u;
+#if defined(KVM_ARCH_ARM64)
+		if (e->gsi > ARM64_SPI_LAST - ARM64_SPI_BASE)
+			return wire_set_cause(cause, -EPROTO,
+			    "effect %d (irq-line): GSI %u is no arm64 SPI (GSIs 0..%d are "
+			    "SPIs %d..%d)", i, e->gsi, ARM64_SPI_LAST - ARM64_SPI_BASE,
+			    ARM64_SPI_BASE, ARM64_SPI_LAST);
+#endif
+	} else if (strcmp(kind, "cpu-irq") == 0) {
+		e->kind = EFFECT_CPU_IRQ;
+#if !defined(KVM_ARCH_PPC)
+		return wire_set_cause(cause, -EOPNOTSUPP,
+		    "effect %d (cpu-irq): a CPU's external interrupt line is raised with "
+		    "KVM_INTERRUPT on POWER hosts only; this host is %s", i, HOST_CPU);
+#endif
+		if ((rc = check_keys(body, cpu_irq_keys, kind, i, cause)) < 0)
+			return rc;
+		if ((rc = get_uint(body, "cpu", UINT32_MAX, &u, i, cause)) < 0)
+			return rc;
+		e->cpu = (unsigned)u;
 		if ((rc = get_uint(body, "level", 1, &u, i, cause)) < 0)
 			return rc;
 		e->level = (int)u;
@@ -762,6 +884,28 @@ do_signal_msi(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
 	return 0;
 }
 
+/*
+ * api.rst KVM_INTERRUPT (PPC): KVM_INTERRUPT_SET_LEVEL raises the vCPU's
+ * external interrupt line until KVM_INTERRUPT_UNSET lowers it, the level
+ * behaviour a presenter's output has.
+ */
+static int
+do_cpu_irq(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
+{
+#if defined(KVM_ARCH_PPC)
+	struct kvm_interrupt irq;
+
+	memset(&irq, 0, sizeof irq);
+	irq.irq = e->level ? KVM_INTERRUPT_SET_LEVEL : KVM_INTERRUPT_UNSET;
+	if (ioctl(kvm->vcpu_fds[e->cpu], KVM_INTERRUPT, &irq) < 0)
+		return wire_set_cause(cause, -errno, "KVM_INTERRUPT (cpu %u level %d): %s",
+		    e->cpu, e->level, strerror(errno));
+	return 0;
+#else
+	return wire_set_cause(cause, -EOPNOTSUPP, "cpu-irq needs a POWER host");
+#endif
+}
+
 /* Applies validated effects in order; lock held. */
 static int
 apply_locked(
@@ -795,7 +939,13 @@ apply_locked(
 			if ((rc = commit(kvm, cause)) < 0)
 				return rc;
 			memset(&line, 0, sizeof line);
+#if defined(KVM_ARCH_ARM64)
+			/* api.rst KVM_IRQ_LINE: irq = type | vcpu | irq_id. */
+			line.irq = (uint32_t)KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT |
+			    (e->gsi + ARM64_SPI_BASE) << KVM_ARM_IRQ_NUM_SHIFT;
+#else
 			line.irq = e->gsi;
+#endif
 			line.level = (uint32_t)e->level;
 			kvm->stats.irq_line++;
 			if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &line) < 0)
@@ -803,6 +953,12 @@ apply_locked(
 				    "KVM_IRQ_LINE (GSI %u level %d): "
 				    "%s",
 				    e->gsi, e->level, strerror(errno));
+			break;
+		case EFFECT_CPU_IRQ:
+			if ((rc = commit(kvm, cause)) < 0)
+				return rc;
+			if ((rc = do_cpu_irq(kvm, e, cause)) < 0)
+				return rc;
 			break;
 		}
 		kvm->stats.effects++;
@@ -836,6 +992,11 @@ apply(struct irqchip_kvm *kvm, json_object *list, char **cause)
 			    "effect %zu: irqchipd routes GSI %u, which "
 			    "the VMM routes itself",
 			    i, effects[i].gsi);
+		if (rc == 0 && effects[i].kind == EFFECT_CPU_IRQ &&
+		    (effects[i].cpu >= kvm->nvcpu_fds || kvm->vcpu_fds[effects[i].cpu] < 0))
+			rc = wire_set_cause(cause, -EPROTO,
+			    "effect %zu: cpu-irq for cpu %u, whose vCPU fd the VMM has not "
+			    "given (irqchip_kvm_set_vcpu_fd)", i, effects[i].cpu);
 	}
 	if (rc == 0)
 		rc = apply_locked(kvm, effects, (unsigned)n, cause);

@@ -8,8 +8,13 @@
  * the "effects" lists irqchipd returns (route, unroute, signal-msi, irq-line)
  * before the vCPU that caused them re-enters KVM_RUN (SPECS.md 1.6).
  *
- * x86 only in practice (split irqchip, SPECS.md 1.6), but it builds anywhere
- * linux/kvm.h exists; create() fails cleanly where the capabilities are absent.
+ * It builds on every Linux architecture. What it does depends on the host:
+ * x86 wraps a VM with a split irqchip (IOAPIC pins as the reserved GSIs);
+ * arm64 a VM with an in-kernel vGIC (irq-line effects drive SPI GSI + 32,
+ * route and signal-msi effects must carry the ITS device ID); POWER applies
+ * cpu-irq effects with KVM_INTERRUPT on the vCPU fds given with
+ * irqchip_kvm_set_vcpu_fd. Elsewhere (s390x) create() fails and says why, as
+ * it does where a capability the host needs is absent.
  *
  * Return convention as in irqchip.h: 0 or a negative errno, and *cause (may be
  * NULL) receives a malloc'ed sentence to free.
@@ -121,6 +126,14 @@ void irqchip_kvm_get_stats(struct irqchip_kvm *, struct irqchip_kvm_stats *);
  */
 int irqchip_kvm_get_route(struct irqchip_kvm *, unsigned gsi, uint64_t *address,
     uint32_t *data);
+
+/*
+ * POWER: the fd of vCPU cpu (not owned; -1 forgets it), the target of
+ * cpu-irq effects for that cpu, which raise and lower its external interrupt
+ * line with KVM_INTERRUPT. -EOPNOTSUPP on other hosts, whose vCPUs have no
+ * such line for irqchipd to drive.
+ */
+int irqchip_kvm_set_vcpu_fd(struct irqchip_kvm *, unsigned cpu, int vcpu_fd, char **cause);
 
 /*
  * The VMM's own MSI routes (its devices' MSI/MSI-X vectors). A GSI belongs to

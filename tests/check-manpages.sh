@@ -21,6 +21,8 @@ ctl=$b/proto/irqchipctl
 proto7=$s/man/irqchipd-protocol.7
 daemon8=$s/man/irqchipd.8
 ctl1=$s/man/irqchipctl.1
+# A cross build's programs run through the emulator the tests are given.
+run=${IRQCHIPD_TEST_EXEC:-}
 failed=0
 
 fail() {
@@ -70,7 +72,7 @@ compare() {
 
 # Commands and their arguments: irqchipd --list-commands prints each command
 # at the start of a line and each argument indented, optional ones in [ ].
-if ! "$daemon" --list-commands > "$tmp/list"; then
+if ! $run "$daemon" --list-commands > "$tmp/list"; then
 	echo "check-manpages: irqchipd --list-commands failed" >&2
 	exit 99
 fi
@@ -108,7 +110,7 @@ awk '/^\.Sh / { sec = substr($0, 5); next }
 compare "chip type" "$tmp/types.known" "$tmp/types.man" irqchipd-protocol.7
 
 flags_help() {
-	"$1" --help | grep -oE -e '--[a-z][a-z0-9-]*' | sort -u
+	$run "$1" --help | grep -oE -e '--[a-z][a-z0-9-]*' | sort -u
 }
 flags_man() {
 	sed -n "$2" "$1" | grep -oE -e 'Fl (\\)?-[a-z][a-z0-9-]*' |

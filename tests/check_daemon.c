@@ -231,7 +231,6 @@ spawn(struct proc *p, const char *const *args, int fd, int as_fd, enum activatio
 	p->pid = fork();
 	ck_assert_int_ge(p->pid, 0);
 	if (p->pid == 0) {
-		char *const *av;
 		int null = open("/dev/null", O_RDWR), e;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -256,8 +255,7 @@ spawn(struct proc *p, const char *const *args, int fd, int as_fd, enum activatio
 			setenv("LISTEN_PID", pidbuf, 1);
 			setenv("LISTEN_FDS", act == ACT_TWO_FDS ? "2" : "1", 1);
 		}
-		memcpy(&av, &(const char *const *){ argv }, sizeof av);
-		execv(argv[0], av);
+		test_execv(argv[0], argv);
 		_exit(127);
 	}
 }
@@ -883,8 +881,8 @@ START_TEST(test_syslog)
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount(dir, "/dev", NULL, MS_BIND, NULL) < 0)
 			_exit(99);
-		execl(prog, prog, "--socket-path", sock, "--log-file", file, "--syslog",
-		    "--log-level", "info", (char *)NULL);
+		test_execv(prog, (const char *[]){ prog, "--socket-path", sock, "--log-file", file,
+		    "--syslog", "--log-level", "info", NULL });
 		_exit(127);
 	}
 	deadline = test_now_ms() + 3000;

@@ -317,9 +317,10 @@ monitor_start(struct monitor *m, bool json)
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		if (json)
-			execl(prog, prog, "-s", m->sock, "--json", "monitor", (char *)NULL);
+			test_execv(prog, (const char *[]){ prog, "-s", m->sock, "--json", "monitor",
+			    NULL });
 		else
-			execl(prog, prog, "-s", m->sock, "monitor", (char *)NULL);
+			test_execv(prog, (const char *[]){ prog, "-s", m->sock, "monitor", NULL });
 		_exit(127);
 	}
 	close(po[1]);

@@ -952,7 +952,7 @@ START_TEST(test_fd_irqfd_keep_release)
 	    "\"size\": 4, \"value\": 48}", NULL, 0));
 	json_object_put(test_call_ok(c, "line-pulse", "{\"id\": \"io0\", \"line\": 3}", NULL, 0));
 	ck_assert_int_eq(read(efd, &count, sizeof count), (ssize_t)sizeof count);
-	ck_assert_uint_eq(count, 1);
+	ck_assert_uint_eq(test_efd_value(count), 1);
 
 	json_object_put(test_call_ok(c, "irqfd-del", "{\"gsi\": 3}", NULL, 0));
 	ret = test_call_ok(c, "query-status", NULL, NULL, 0);
@@ -1383,7 +1383,13 @@ proto_suite(void)
 
 	tc = tcase_create("fds");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_fd_too_many);
+	if (test_ctrunc_reported())
+		tcase_add_test(tc, test_fd_too_many);
+	else
+		fprintf(stderr, "check_proto: SKIP test_fd_too_many: recvmsg here does not "
+		    "report MSG_CTRUNC for a packet with more fds than room (qemu-user "
+		    "drops them silently), so the daemon's answer to 17 fds cannot be "
+		    "observed\n");
 	tcase_add_test(tc, test_fd_unexpected);
 	tcase_add_test(tc, test_fd_index_range);
 	tcase_add_test(tc, test_fd_index_twice);

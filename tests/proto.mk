@@ -29,3 +29,13 @@ tests_check_transcripts_SOURCES = tests/check_transcripts.c
 tests_check_transcripts_CFLAGS = $(TEST_CFLAGS)
 tests_check_transcripts_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/transcripts
+
+# The client library's architecture-specific KVM calls, checked through an
+# ioctl() the suite defines (no /dev/kvm): each host checks its own part.
+# -export-dynamic lets the shared library's ioctl calls reach that definition.
+check_PROGRAMS += tests/check_kvm_arch
+TESTS += tests/check_kvm_arch
+tests_check_kvm_arch_SOURCES = tests/check_kvm_arch.c
+tests_check_kvm_arch_CFLAGS = $(TEST_CFLAGS)
+tests_check_kvm_arch_LDADD = $(TEST_LIBS)
+tests_check_kvm_arch_LDFLAGS = $(AM_LDFLAGS) -export-dynamic

@@ -1,7 +1,9 @@
 /* Shared helpers for the Check suites (testlib.h). */
 #include "config.h"
 
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -25,6 +27,156 @@ const char *const test_all_commands[] = {
 	"notifier-add", "notifier-del", "memory-add", "memory-del", "query-memory",
 	"kvm-attach", NULL,
 };
+
+int
+test_execv(const char *path, const char *const argv[])
+{
+	const char *wrap = getenv("IRQCHIPD_TEST_EXEC");
+	char *words, *w, *save = NULL, **av;
+	size_t n = 0, i;
+
+	/* execv's prototype predates const; it does not write argv. */
+	if (wrap == NULL || *wrap == '\0') {
+		char *const *plain;
+
+		memcpy(&plain, &argv, sizeof plain);
+		return execv(path, plain);
+	}
+	while (argv[n] != NULL)
+		n++;
+	/* The wrapper's words, path, then argv[1..]: at most strlen(wrap) words. */
+	av = calloc(strlen(wrap) + n + 2, sizeof *av);
+	words = strdup(wrap);
+	if (av == NULL || words == NULL)
+		return -1;
+	i = 0;
+	for (w = strtok_r(words, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
+		av[i++] = w;
+	av[i++] = (char *)(uintptr_t)path;
+	for (size_t k = 1; k < n; k++)
+		av[i++] = (char *)(uintptr_t)argv[k];
+	av[i] = NULL;
+	/* The emulator is looked up in PATH, like a command. */
+	return execvp(av[0], av);
+}
+
+/* Sends fd n times over sock in one packet; 0 or -1 (no ck_assert: suites
+ * call this while they are built, outside any test). */
+static int
+send_fds(int sock, int fd, unsigned n)
+{
+	char byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(32 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (n > 32)
+		return -1;
+	memset(&u, 0, sizeof u);
+	msg.msg_control = u.buf;
+	msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	for (unsigned i = 0; i < n; i++)
+		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof fd);
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+/* Receives one packet with room for room fds into fds; their number or -1. */
+static int
+recv_fds(int sock, int *fds, unsigned room, int *flags)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(32 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	unsigned n = 0;
+
+	msg.msg_control = u.buf;
+	msg.msg_controllen = CMSG_SPACE(room * sizeof(int));
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) && n < room;
+		    i++)
+			memcpy(&fds[n++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	}
+	*flags = msg.msg_flags;
+	return (int)n;
+}
+
+bool
+test_efd_swapped(void)
+{
+	static int known = -1;
+	uint64_t one = 1, v = 0;
+	int sv[2], e, r, flags;
+
+	if (known >= 0)
+		return known;
+	e = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(e, 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	/* The same eventfd, received: what another process holds. */
+	ck_assert_int_eq(send_fds(sv[0], e, 1), 0);
+	ck_assert_int_eq(recv_fds(sv[1], &r, 1, &flags), 1);
+	ck_assert_int_eq(write(r, &one, sizeof one), sizeof one);
+	ck_assert_int_eq(read(e, &v, sizeof v), sizeof v);
+	ck_assert_msg(v == 1 || v == __builtin_bswap64(1),
+	    "an eventfd write of 1 read back as %llu", (unsigned long long)v);
+	close(r);
+	close(e);
+	close(sv[0]);
+	close(sv[1]);
+	known = v != 1;
+	if (known)
+		fprintf(stderr, "testlib: eventfd counters cross processes byte-swapped "
+		    "(qemu-user with a guest of the other byte order); counting with "
+		    "that undone\n");
+	return known;
+}
+
+uint64_t
+test_efd_value(uint64_t v)
+{
+	return test_efd_swapped() ? __builtin_bswap64(v) : v;
+}
+
+bool
+test_ctrunc_reported(void)
+{
+	int sv[2], fds[16], flags = 0, null, n = -1;
+
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null >= 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0) {
+		if (send_fds(sv[0], null, 17) == 0)
+			n = recv_fds(sv[1], fds, 16, &flags);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	if (n < 0) {
+		/* Cannot tell: let the test run and show what happens. */
+		fprintf(stderr, "testlib: the MSG_CTRUNC probe failed: %s\n", strerror(errno));
+		close(null);
+		return true;
+	}
+	close(null);
+	return (flags & MSG_CTRUNC) != 0;
+}
 
 const char *
 test_builddir(void)
@@ -97,7 +249,7 @@ test_daemon_start(struct test_daemon *d, const char *const *extra)
 		/* Only stdio crosses over: the daemon must not inherit test fds. */
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
-		execv(prog, argv);
+		test_execv(prog, (const char *const *)argv);
 		_exit(127);
 	}
 	for (i = 0; i < 500; i++) {
@@ -302,13 +454,7 @@ test_run(const char *const *argv, char **out, char **err)
 		dup2(pe[1], 2);
 		for (fd = 3; fd < 1024; fd++)
 			close(fd);
-		/* execv's prototype predates const; it does not write argv. */
-		{
-			char *const *av;
-
-			memcpy(&av, &argv, sizeof av);
-			execv(argv[0], av);
-		}
+		test_execv(argv[0], argv);
 		_exit(127);
 	}
 	close(po[1]);

@@ -78,6 +78,37 @@ json_object *test_raw(struct irqchip_client *, const void *buf, size_t len, cons
 int test_run(const char *const *argv, char **out, char **err);
 
 /*
+ * execv(path, argv), through the emulator named by $IRQCHIPD_TEST_EXEC when
+ * that is set (words split on spaces, e.g. "qemu-s390x-static"): a cross
+ * build's tests start the daemon and irqchipctl this way on a host that has
+ * no binfmt_misc to run them. Returns only on failure, as execv does.
+ */
+int test_execv(const char *path, const char *const argv[]);
+
+/*
+ * An eventfd counter exchanged with another process (the daemon), as a
+ * number: the value read from, or to write to, an eventfd this process
+ * created. The kernel keeps the counter as a host-order u64, so this is the
+ * identity on every real machine. qemu-user running a guest of the other
+ * byte order (s390x on x86-64) converts the counter only for eventfds the
+ * emulated process created itself, not for those it received over
+ * SCM_RIGHTS: a daemon's write of 1 reads as 1 << 56 here, and ours of 1
+ * reaches it as 1 << 56. test_efd_swapped() measures that once, in this
+ * process, by passing an eventfd to itself; test_efd_value() then undoes it,
+ * so that the suites count injections exactly there too.
+ */
+bool test_efd_swapped(void);
+uint64_t test_efd_value(uint64_t);
+
+/*
+ * Whether recvmsg reports MSG_CTRUNC when a packet carries more fds than the
+ * receiver has room for, as Linux does. qemu-user (7.2) drops the extra fds
+ * without the flag; a test of the daemon's answer to too many fds cannot
+ * observe it there.
+ */
+bool test_ctrunc_reported(void);
+
+/*
  * main() of a suite: runs it (CK_ENV picks the verbosity) with SIGPIPE
  * ignored, so a dead daemon fails a test instead of killing the runner.
  */

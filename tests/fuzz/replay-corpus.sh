@@ -5,6 +5,8 @@
 set -eu
 b=${IRQCHIPD_BUILDDIR:-.}
 s=${IRQCHIPD_SRCDIR:-.}
+# A cross build's programs run through the emulator the tests are given.
+run=${IRQCHIPD_TEST_EXEC:-}
 n=0
 for dir in "$s"/tests/fuzz/corpus/*/; do
 	name=$(basename "$dir")
@@ -13,7 +15,7 @@ for dir in "$s"/tests/fuzz/corpus/*/; do
 		echo "replay-corpus: $prog is not built for corpus $name" >&2
 		exit 99
 	fi
-	"$prog" "$dir"*
+	$run "$prog" "$dir"*
 	n=$((n + 1))
 done
 if [ "$n" -eq 0 ]; then

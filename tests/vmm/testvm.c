@@ -27,6 +27,7 @@
 
 #include <linux/kvm.h>
 
+#include "byteorder.h"
 #include "testvm.h"
 #include "wire.h"
 
@@ -258,7 +259,7 @@ handle_io(struct vcpu *vc)
 	for (i = 0; i < run->io.count; i++, data += size) {
 		v = 0;
 		if (out)
-			memcpy(&v, data, size);
+			v = (uint32_t)ld_le(data, size); /* x86: little-endian */
 		if (port == COM1 && out)
 			console_putc(vm, (uint8_t)v);
 		else if (port >= COM1 && port < COM1 + 8) {
@@ -327,8 +328,9 @@ handle_mmio(struct vcpu *vc)
 		len = 8;
 	if (gpa >= TESTVM_IOAPIC_GPA && gpa < TESTVM_IOAPIC_GPA + 0x1000 &&
 	    vm->irqchip != NULL) {
+		/* The access's bytes, in the x86 guest's (little-endian) order. */
 		if (run->mmio.is_write)
-			memcpy(&v, run->mmio.data, len);
+			v = ld_le(run->mmio.data, len);
 		rc = irqchip_kvm_mmio(vm->irqchip, TESTVM_CHIP_ID,
 		    gpa - TESTVM_IOAPIC_GPA, len, run->mmio.is_write, &v, &cause);
 		if (rc < 0) {
@@ -341,7 +343,7 @@ handle_mmio(struct vcpu *vc)
 			return;
 		}
 		if (!run->mmio.is_write)
-			memcpy(run->mmio.data, &v, len);
+			st_le(run->mmio.data, v, len);
 		return;
 	}
 	if (!run->mmio.is_write)
