@@ -23,12 +23,14 @@
  * The built-in classes, in the order listings show them: each chip_<type>.c
  * defines its chip_class_<type>, and this list is the only place that names it.
  */
-extern const struct chip_class chip_class_ioapic, chip_class_gicv3_its, chip_class_xics;
+extern const struct chip_class chip_class_ioapic, chip_class_gicv3_its, chip_class_xics,
+    chip_class_xive;
 
 static const struct chip_class *classes[CHIP_MAX_CLASSES] = {
 	&chip_class_ioapic,
 	&chip_class_gicv3_its,
 	&chip_class_xics,
+	&chip_class_xive,
 };
 /* The chip-add "type" values, derived from classes[] on first use. */
 static const char *type_names[CHIP_MAX_CLASSES + 1];
@@ -208,7 +210,9 @@ check_overlap(struct server *srv, const struct chip *n, struct reply *r)
 				    c->window[j].base);
 			}
 		}
-		if (ranges_meet(n->msi.base, n->msi.size, c->msi.base, c->msi.size))
+		/* The two models of a POWER pair share the PHB's MSI window. */
+		if (c != n->pair && ranges_meet(n->msi.base, n->msi.size, c->msi.base,
+		    c->msi.size))
 			return reply_error(r, ERR_ALREADY_EXISTS, "the MSI window 0x%" PRIx64
 			    "..0x%" PRIx64 " overlaps chip '%s''s", n->msi.base,
 			    n->msi.base + n->msi.size - 1, c->id);
@@ -259,11 +263,16 @@ chip_add(struct server *srv, struct request *req, const char *type, const char *
 		goto out;
 	}
 	if ((rc = check_overlap(srv, chip, r)) < 0) {
+		if (chip->pair != NULL)
+			chip->pair->pair = NULL;
 		cls->destroy(chip);
 		free(chip);
 		goto out;
 	}
 	TAILQ_INSERT_TAIL(&srv->chips, chip, entry);
+	/* A pseries guest starts on XICS (the pair's first model) until it chooses. */
+	if (chip->pair != NULL && srv->presenter == NULL)
+		srv->presenter = chip->pair;
 	json_object_object_add(r->ret, "id", json_object_new_string(chip->id));
 	log_info("chip %s (%s) added", chip->id, cls->type);
 	chip_announce_state(chip, "added");
@@ -279,6 +288,8 @@ chip_free(struct chip *chip)
 
 	if (srv->presenter == chip)
 		srv->presenter = NULL;
+	if (chip->pair != NULL)
+		chip->pair->pair = NULL;
 	TAILQ_REMOVE(&srv->chips, chip, entry);
 	chip->cls->destroy(chip);
 	free(chip);
@@ -420,6 +431,21 @@ chip_check_line(struct chip *chip, uint64_t line, struct reply *r)
 	return 0;
 }
 
+/*
+ * Where a line of chip goes: chip itself, or, in a POWER pair whose other
+ * model the guest chose, that model (when the number is one of its lines).
+ */
+static struct chip *
+input_chip(struct chip *chip, unsigned line)
+{
+	struct chip *p = chip->pair;
+
+	if (p != NULL && chip->srv->presenter == p && line >= p->line_base &&
+	    line - p->line_base < p->nlines)
+		return p;
+	return chip;
+}
+
 int
 chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
     bool level)
@@ -427,6 +453,7 @@ chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned so
 	struct request *saved;
 	int rc;
 
+	chip = input_chip(chip, line);
 	saved = chip->req;
 	chip->req = req;
 	rc = chip->cls->line_set(chip, req, line, source, level);
@@ -440,6 +467,7 @@ chip_line_pulse(struct chip *chip, struct request *req, unsigned line, unsigned 
 	struct request *saved;
 	int rc;
 
+	chip = input_chip(chip, line);
 	saved = chip->req;
 	chip->req = req;
 	rc = chip->cls->line_pulse != NULL ? chip->cls->line_pulse(chip, req, line, source) :
@@ -468,14 +496,17 @@ chip_eoi_all(struct server *srv, struct request *req, uint8_t vector)
 struct chip *
 chip_by_msi(struct server *srv, uint64_t address)
 {
-	struct chip *chip;
+	struct chip *chip, *found = NULL;
 
 	TAILQ_FOREACH(chip, &srv->chips, entry) {
-		if (chip->cls->msi != NULL && chip->msi.size > 0 && address >= chip->msi.base &&
-		    address - chip->msi.base < chip->msi.size)
-			return chip;
+		if (chip->cls->msi == NULL || chip->msi.size == 0 || address < chip->msi.base ||
+		    address - chip->msi.base >= chip->msi.size)
+			continue;
+		/* A POWER pair shares its window: the model the guest chose decodes. */
+		if (found == NULL || chip == srv->presenter)
+			found = chip;
 	}
-	return NULL;
+	return found;
 }
 
 int

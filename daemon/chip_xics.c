@@ -687,6 +687,17 @@ xics_chip_irq_free(struct chip *chip, struct request *req, uint32_t irq, unsigne
 	return 0;
 }
 
+/* CAS: the guest left XICS for XIVE (reset, claims and levels kept), or came back. */
+static void
+xics_chip_select(struct chip *chip, struct request *req, bool active)
+{
+	struct xics_chip *xc = chip->priv;
+
+	xics_reset(xc->x);
+	if (!active)
+		log_info("chip %s: the guest left XICS", chip->id);
+}
+
 static void
 xics_chip_limits(json_object *l)
 {
@@ -717,4 +728,5 @@ const struct chip_class chip_class_xics = {
 	.rtas = xics_chip_rtas,
 	.irq_claim = xics_chip_irq_claim,
 	.irq_free = xics_chip_irq_free,
+	.select = xics_chip_select,
 };

@@ -220,7 +220,21 @@ cmd_chip_select(struct request *req, struct args *a, struct reply *r)
 	if (chip->cls->hcall == NULL && chip->cls->rtas == NULL)
 		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' (%s) takes no hypervisor "
 		    "calls, so it cannot be the active presenter", chip->id, chip->cls->type);
+	/*
+	 * The guest chose at CAS: the model it leaves is reset (claims kept), the
+	 * one it takes is activated; then both announce their lines again.
+	 */
+	if (chip->pair != NULL && chip->pair->cls->select != NULL) {
+		chip->pair->req = req;
+		chip->pair->cls->select(chip->pair, req, false);
+		chip->pair->req = NULL;
+	}
 	req->srv->presenter = chip;
+	if (chip->cls->select != NULL) {
+		chip->req = req;
+		chip->cls->select(chip, req, true);
+		chip->req = NULL;
+	}
 	chip_announce_state(chip, "selected");
 	return 0;
 }
@@ -407,7 +421,7 @@ cmd_rtas(struct request *req, struct args *a, struct reply *r)
 static int
 cmd_irq_claim(struct request *req, struct args *a, struct reply *r)
 {
-	struct chip *chip = chip_need(req->srv, a, r);
+	struct chip *chip = chip_need(req->srv, a, r), *p;
 	uint32_t irq = (uint32_t)args_u64(a, "irq", 0);
 	uint64_t align = args_u64(a, "align", 1);
 	int rc;
@@ -424,15 +438,36 @@ cmd_irq_claim(struct request *req, struct args *a, struct reply *r)
 	rc = chip->cls->irq_claim(chip, req, args_has(a, "irq"), &irq,
 	    (unsigned)args_u64(a, "count", 1), args_str(a, "type", "msi"), (unsigned)align, r);
 	chip->req = NULL;
-	if (rc == 0)
-		json_object_object_add(r->ret, "irq", json_object_new_int64(irq));
-	return rc;
+	if (rc < 0)
+		return rc;
+	/* A pair shares its claims, where the other model has those numbers. */
+	if ((p = chip->pair) != NULL && p->cls->irq_claim != NULL && irq >= p->line_base &&
+	    irq - p->line_base + args_u64(a, "count", 1) <= p->nlines) {
+		p->req = req;
+		rc = p->cls->irq_claim(p, req, true, &irq, (unsigned)args_u64(a, "count", 1),
+		    args_str(a, "type", "msi"), 1, r);
+		p->req = NULL;
+		if (rc < 0) {
+			/* Undo the first claim: a failed request changes nothing. */
+			struct reply scratch;
+
+			reply_init(&scratch);
+			chip->cls->irq_free(chip, req, irq, (unsigned)args_u64(a, "count", 1),
+			    &scratch);
+			reply_clear(&scratch);
+			return rc;
+		}
+	}
+	json_object_object_add(r->ret, "irq", json_object_new_int64(irq));
+	return 0;
 }
 
 static int
 cmd_irq_free(struct request *req, struct args *a, struct reply *r)
 {
-	struct chip *chip = chip_need(req->srv, a, r);
+	struct chip *chip = chip_need(req->srv, a, r), *p;
+	uint32_t irq = (uint32_t)args_u64(a, "irq", 0);
+	unsigned count = (unsigned)args_u64(a, "count", 1);
 	int rc;
 
 	if (chip == NULL)
@@ -441,9 +476,17 @@ cmd_irq_free(struct request *req, struct args *a, struct reply *r)
 		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' (%s) has no interrupt "
 		    "numbers to free", chip->id, chip->cls->type);
 	chip->req = req;
-	rc = chip->cls->irq_free(chip, req, (uint32_t)args_u64(a, "irq", 0),
-	    (unsigned)args_u64(a, "count", 1), r);
+	rc = chip->cls->irq_free(chip, req, irq, count, r);
 	chip->req = NULL;
+	if (rc == 0 && (p = chip->pair) != NULL && p->cls->irq_free != NULL &&
+	    irq >= p->line_base && irq - p->line_base + count <= p->nlines) {
+		struct reply scratch;
+
+		/* The pair's claim went with the first; a mismatch is not the client's. */
+		reply_init(&scratch);
+		p->cls->irq_free(p, req, irq, count, &scratch);
+		reply_clear(&scratch);
+	}
 	return rc;
 }
 

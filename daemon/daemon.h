@@ -359,6 +359,8 @@ json_object *memory_describe(const struct server *);
 /* 0, or -EFAULT if [gpa, gpa+len) is not inside one region. */
 int guest_read(struct server *, uint64_t gpa, void *buf, size_t len);
 int guest_write(struct server *, uint64_t gpa, const void *buf, size_t len);
+/* 0 if [gpa, gpa+len) is inside one region, else -EFAULT; copies nothing. */
+int guest_check(struct server *, uint64_t gpa, uint64_t len);
 
 /* ------------------------------------------------------------------- chip.c */
 
@@ -479,6 +481,11 @@ struct chip_class {
 	    unsigned count, const char *type, unsigned align, struct reply *);
 	int (*irq_free)(struct chip *, struct request *, uint32_t irq, unsigned count,
 	    struct reply *);
+	/*
+	 * POWER: chip-select made this chip the active model of its pair
+	 * (active true), or the other one (false: reset, claims kept).
+	 */
+	void (*select)(struct chip *, struct request *, bool active);
 };
 
 struct chip_window {
@@ -501,6 +508,11 @@ struct chip {
 	unsigned line_base, nlines;	/* input lines, as the protocol numbers them */
 	unsigned gsi_base, ngsi;	/* GSIs the chip's routes use */
 	struct chip_window msi;		/* MSI doorbell range, or size 0 */
+	/*
+	 * POWER: the other model of a XICS/XIVE pair (pair-with at chip-add),
+	 * which shares the claims; inputs go to whichever is active.
+	 */
+	struct chip *pair;
 	uint64_t guest_errors;
 	/* Guest-error log rate limit: a window start and what it let through. */
 	int64_t log_window_ms;

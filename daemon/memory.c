@@ -178,6 +178,14 @@ translate(struct server *srv, uint64_t gpa, size_t len)
 }
 
 int
+guest_check(struct server *srv, uint64_t gpa, uint64_t len)
+{
+	struct mem_region *m = region_at(srv, gpa);
+
+	return m == NULL || len > m->size - (gpa - m->gpa) ? -EFAULT : 0;
+}
+
+int
 guest_read(struct server *srv, uint64_t gpa, void *buf, size_t len)
 {
 	void *p = translate(srv, gpa, len);

@@ -95,7 +95,7 @@ compare "argument (command, name)" "$tmp/args.known" "$tmp/args.man" irqchipd-pr
 # Long flags: those in --help against the .It items of the page, and every
 # "Fl -name" anywhere in the page against --help.
 # Chip types: the daemon's class list against the subsections of CHIP TYPES.
-if ! "$daemon" --print-capabilities > "$tmp/caps"; then
+if ! $run "$daemon" --print-capabilities > "$tmp/caps"; then
 	echo "check-manpages: irqchipd --print-capabilities failed" >&2
 	exit 99
 fi

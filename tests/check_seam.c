@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "compiler.h"
 #include "daemon.h"
 #include "log.h"
@@ -128,8 +129,12 @@ seam_mmio_write(struct chip *chip, struct request *req, const struct mmio_access
 
 	s->last_cpu = acc->cpu;
 	if (acc->window == 1) {
+		unsigned char buf[8];
+
+		/* Guest memory is bytes: this chip's structures are little-endian. */
 		s->last_gpa = acc->value;
-		s->last_read = guest_read(chip->srv, acc->value, &s->mem, sizeof s->mem);
+		s->last_read = guest_read(chip->srv, acc->value, buf, sizeof buf);
+		s->mem = s->last_read == 0 ? ld_le64(buf) : 0;
 		if (s->last_read < 0)
 			chip_guest_error(chip, "bad-gpa", "read outside guest RAM");
 		return 0;
@@ -491,7 +496,7 @@ START_TEST(test_irqfd_backends)
 	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 0);
 	json_object_put(ret);
 	ck_assert_int_eq(read(fd, &n, sizeof n), (ssize_t)sizeof n);
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(test_efd_value(n), 2);
 	/* A route changed in the same request: signal-msi after the route, not the irqfd. */
 	ret = test_call_ok(h.c, "mmio-write", "{\"id\": \"s0\", \"offset\": 0, \"size\": 4, "
 	    "\"value\": 5}", NULL, 0);
@@ -1050,7 +1055,7 @@ START_TEST(test_xics_state_mid_flight)
 	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 0);
 	json_object_put(ret);
 	ck_assert_int_eq(read(rs, &n, sizeof n), (ssize_t)sizeof n);
-	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(test_efd_value(n), 1);
 	/* A state whose claimed list names a number twice, or outside the chip: refused. */
 	json_object_array_add(test_get(st, "claimed"),
 	    json_object_get(json_object_array_get_idx(test_get(st, "claimed"), 0)));
@@ -1286,6 +1291,174 @@ START_TEST(test_its_linux_bringup)
 }
 END_TEST
 
+/* ------------------------------------------------ xics + xive through the daemon */
+
+#include "xive-bits.h"
+
+#define XPRIO		6		/* the priority Linux uses */
+#define XQ_GPA		0x50000000ULL	/* one 64 KiB queue per CPU */
+#define XESB		0x0006010000000000ULL
+
+static int64_t
+xhcall(unsigned cpu, uint64_t op, const char *args, json_object **out)
+{
+	char buf[400];
+	json_object *ret;
+	int64_t rc;
+
+	snprintf(buf, sizeof buf, "{\"cpu\": %u, \"opcode\": %" PRIu64 ", \"args\": [%s]}",
+	    cpu, op, args);
+	ret = test_call_ok(h.c, "hcall", buf, NULL, 0);
+	rc = test_get_int(ret, "ret");
+	if (out != NULL)
+		*out = ret;
+	else
+		json_object_put(ret);
+	return rc;
+}
+
+static json_object *
+xmmio(bool write, const char *window, unsigned cpu, uint64_t off, unsigned size, uint64_t v)
+{
+	char buf[300];
+
+	snprintf(buf, sizeof buf, "{\"id\": \"v\", \"window\": \"%s\", \"cpu\": %u, "
+	    "\"offset\": %" PRIu64 ", \"size\": %u%s%" PRIu64 "}", window, cpu, off, size,
+	    write ? ", \"value\": " : ", \"cpu\": ", write ? v : (uint64_t)cpu);
+	return test_call_ok(h.c, write ? "mmio-write" : "mmio-read", buf, NULL, 0);
+}
+
+/*
+ * A pseries VM with both models. It starts on XICS; H_INT_* answer
+ * H_FUNCTION until the guest chooses XIVE at CAS. Then the Linux pseries
+ * XIVE driver's sequence: queue per CPU, source config, an MSI whose event
+ * lands big-endian in the guest's queue, TIMA acknowledge, ESB EOI. The XICS
+ * calls fail while XIVE is active, and the choice can go back.
+ */
+START_TEST(test_xive_pair_linux)
+{
+	int fd = make_ram(RAM_SIZE, true);
+	unsigned char *ram;
+	json_object *ret, *e;
+	char args[300];
+	uint64_t v;
+	const uint32_t dev = 4100;
+	uint64_t mgmt;
+
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert(ram != MAP_FAILED);
+	memset(ram, 0, RAM_SIZE);
+	snprintf(args, sizeof args, "{\"gpa\": %llu, \"size\": %u, \"fd\": 0}",
+	    (unsigned long long)XQ_GPA, RAM_SIZE);
+	json_object_put(test_call_ok(h.c, "memory-add", args, &fd, 1));
+	close(fd);
+	json_object_put(test_call_ok(h.c, "chip-add", "{\"type\": \"xics\", \"id\": \"x\", "
+	    "\"cpus\": 2}", NULL, 0));
+	json_object_put(test_call_ok(h.c, "chip-add", "{\"type\": \"xive\", \"id\": \"v\", "
+	    "\"cpus\": 2, \"pair-with\": \"x\"}", NULL, 0));
+	free(test_call_err(h.c, "chip-add", "{\"type\": \"xive\", \"id\": \"w\", "
+	    "\"pair-with\": \"x\", \"esb-base\": 0, \"tima-base\": 1048576}", NULL, 0,
+	    "AlreadyExists"));
+	/* One claim, in both models; the device's number is an MSI. */
+	json_object_put(test_call_ok(h.c, "irq-claim", "{\"id\": \"v\", \"count\": 1, "
+	    "\"type\": \"msi\", \"irq\": 4100}", NULL, 0));
+	free(test_call_err(h.c, "irq-claim", "{\"id\": \"x\", \"count\": 1, \"type\": "
+	    "\"msi\", \"irq\": 4100}", NULL, 0, "AlreadyExists"));
+	/* The IPIs at 0 and 1 are XIVE's alone. */
+	json_object_put(test_call_ok(h.c, "irq-claim", "{\"id\": \"v\", \"count\": 2, "
+	    "\"type\": \"msi\", \"irq\": 0}", NULL, 0));
+
+	/* On XICS: H_INT_GET_QUEUE_INFO is not a XICS call. */
+	ck_assert_int_eq(xhcall(0, HC_GET_QUEUE_INFO, "0, 0, 6", NULL), H_FUNCTION);
+	ck_assert_int_eq(xhcall(0, 0x68, "255", NULL), H_SUCCESS);
+	/* CAS: the guest chose XIVE. */
+	json_object_put(test_call_ok(h.c, "chip-select", "{\"id\": \"v\"}", NULL, 0));
+	ck_assert_int_eq(xhcall(0, 0x74, "", NULL), H_HARDWARE);
+	ret = test_call_ok(h.c, "rtas", "{\"cpu\": 0, \"name\": \"ibm,int-on\", "
+	    "\"args\": [4100]}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "status"), -1);
+	json_object_put(ret);
+
+	/* Boot: a 64 KiB queue per CPU at priority 6, CPPR 0xff on the OS ring. */
+	for (unsigned cpu = 0; cpu < 2; cpu++) {
+		ck_assert_int_eq(xhcall(cpu, HC_GET_QUEUE_INFO, cpu == 0 ? "0, 0, 6" :
+		    "0, 1, 6", NULL), H_SUCCESS);
+		snprintf(args, sizeof args, "%llu, %u, %d, %llu, 16", EQ_ALWAYS_NOTIFY, cpu, XPRIO,
+		    (unsigned long long)(XQ_GPA + 0x10000ULL * cpu));
+		ck_assert_int_eq(xhcall(cpu, HC_SET_QUEUE_CONFIG, args, NULL), H_SUCCESS);
+		json_object_put(xmmio(true, "tima", cpu, TM_PAGE(PAGE_OS) + QW1_CPPR, 1, 0xff));
+	}
+	/* The device: its ESB pages, then EISN = LISN, target CPU 1, unmasked. */
+	ck_assert_int_eq(xhcall(0, HC_GET_SOURCE_INFO, "0, 4100", &ret), H_SUCCESS);
+	ck_assert_int_eq(irqchip_json_u64(test_get(ret, "values.1"), &mgmt), 0);
+	json_object_put(ret);
+	ck_assert_uint_eq(mgmt, XESB + ((uint64_t)dev << 17) + (1ULL << 16));
+	snprintf(args, sizeof args, "%llu, %u, 1, %d, %u", SRC_CFG_SET_EISN, dev, XPRIO, dev);
+	ck_assert_int_eq(xhcall(0, HC_SET_SOURCE_CONFIG, args, NULL), H_SUCCESS);
+	ret = xmmio(false, "esb", 0, mgmt - XESB + ESB_SET_PQ(PQ_00), 8, 0);
+	json_object_put(ret);
+
+	/* The MSI: CPU 1's line rises, and the event is in its queue, big-endian. */
+	ret = test_call_ok(h.c, "msi", "{\"address\": \"0x40000000000\", \"data\": 4100}",
+	    NULL, 0);
+	e = only_effect(ret, "cpu-irq");
+	ck_assert_int_eq(test_get_int(e, "cpu"), 1);
+	ck_assert_int_eq(test_get_int(e, "level"), 1);
+	json_object_put(ret);
+	v = 0x80000000U | dev;		/* generation 1 | EISN */
+	ck_assert_uint_eq(ram[0x10000], v >> 24);
+	ck_assert_uint_eq(ram[0x10001], (v >> 16) & 0xff);
+	ck_assert_uint_eq(ram[0x10002], (v >> 8) & 0xff);
+	ck_assert_uint_eq(ram[0x10003], v & 0xff);
+	/* The handler: ACK_OS_REG returns NSR.EO | priority; the line falls. */
+	ret = xmmio(false, "tima", 1, TM_PAGE(PAGE_OS) + ACK_OS_REG, 2, 0);
+	ck_assert_int_eq(test_get_int(ret, "value"), NSR_EO << 8 | XPRIO);
+	e = only_effect(ret, "cpu-irq");
+	ck_assert_int_eq(test_get_int(e, "level"), 0);
+	json_object_put(ret);
+	/* EOI with SET_PQ_00: the old PQ was 10. */
+	ret = xmmio(false, "esb", 0, mgmt - XESB + ESB_SET_PQ(PQ_00), 8, 0);
+	ck_assert_int_eq(test_get_int(ret, "value"), PQ_10);
+	json_object_put(ret);
+	json_object_put(xmmio(true, "tima", 1, TM_PAGE(PAGE_OS) + QW1_CPPR, 1, 0xff));
+	/* A TIMA access names a CPU that exists. */
+	free(test_call_err(h.c, "mmio-read", "{\"id\": \"v\", \"window\": \"tima\", "
+	    "\"cpu\": 2, \"offset\": 131088, \"size\": 1}", NULL, 0, "InvalidParameter"));
+
+	/* Saved and loaded into the same chip: the queue position goes on. */
+	ret = test_call_ok(h.c, "chip-save", "{\"id\": \"v\"}", NULL, 0);
+	ck_assert(json_object_get_boolean(test_get(ret, "state.active")));
+	ck_assert_int_ge(asprintf((char **)&e, "{\"id\": \"v\", \"state\": %s}",
+	    json_object_to_json_string(test_get(ret, "state"))), 0);
+	json_object_put(ret);
+	json_object_put(test_call_ok(h.c, "chip-load", (char *)e, NULL, 0));
+	free(e);
+	ret = test_call_ok(h.c, "msi", "{\"address\": \"0x40000000000\", \"data\": 4100}",
+	    NULL, 0);
+	json_object_put(ret);
+	v = 0x80000000U | dev;
+	ck_assert_uint_eq(ram[0x10004], v >> 24);
+	ck_assert_uint_eq(ram[0x10007], v & 0xff);
+
+	/* Back to XICS (a guest reset): H_INT_* are no XICS calls again. */
+	json_object_put(test_call_ok(h.c, "chip-select", "{\"id\": \"x\"}", NULL, 0));
+	/* The switch reset XICS: CPPR is 0 until the guest's boot opens it. */
+	ck_assert_int_eq(xhcall(0, 0x68, "255", NULL), H_SUCCESS);
+	ck_assert_int_eq(xhcall(0, HC_GET_QUEUE_INFO, "0, 0, 6", NULL), H_FUNCTION);
+	ret = test_call_ok(h.c, "rtas", "{\"cpu\": 0, \"name\": \"ibm,set-xive\", "
+	    "\"args\": [4100, 0, 5]}", NULL, 0);
+	ck_assert_int_eq(test_get_int(ret, "status"), 0);
+	json_object_put(ret);
+	/* And the MSI window is XICS's again: server 0 presents the claimed MSI. */
+	ret = test_call_ok(h.c, "msi", "{\"address\": \"0x40000000000\", \"data\": 4100}",
+	    NULL, 0);
+	e = only_effect(ret, "cpu-irq");
+	ck_assert_int_eq(test_get_int(e, "cpu"), 0);
+	json_object_put(ret);
+	munmap(ram, RAM_SIZE);
+}
+END_TEST
+
 static Suite *
 seam_suite(void)
 {
@@ -1308,6 +1481,7 @@ seam_suite(void)
 	tcase_add_test(tc, test_state_through_memfd);
 	tcase_add_test(tc, test_xics_state_mid_flight);
 	tcase_add_test(tc, test_its_linux_bringup);
+	tcase_add_test(tc, test_xive_pair_linux);
 	suite_add_tcase(s, tc);
 	return s;
 }
