@@ -100,6 +100,7 @@ struct irqchip_kvm {
 
 	int *vcpu_fds; /* POWER: cpu-irq targets by cpu number, -1 = none */
 	unsigned nvcpu_fds;
+	struct irqchip_kvm_callbacks cb; /* effects the VMM applies itself */
 
 	struct irqchip_kvm_stats stats;
 };
@@ -111,6 +112,8 @@ enum effect_kind {
 	EFFECT_SIGNAL_MSI,
 	EFFECT_IRQ_LINE,
 	EFFECT_CPU_IRQ,
+	EFFECT_LPI,
+	EFFECT_ITS_COMMAND,
 };
 
 struct effect {
@@ -122,6 +125,8 @@ struct effect {
 	int has_devid;
 	uint32_t devid;
 	int level;
+	uint32_t intid, target, device, event; /* lpi */
+	json_object *body; /* its-command, borrowed from the list */
 };
 
 /* Prefixes an existing *cause with context, keeping rc. */
@@ -741,6 +746,72 @@ check_keys(
 	return 0;
 }
 
+/*
+ * An LPI: IHI 0069 numbers LPIs from 8192, and a GICv3 ITS may use up to 32
+ * INTID bits.
+ */
+static int
+parse_lpi(json_object *body, int i, struct effect *e, char **cause)
+{
+	static const char *const keys[] = {"intid", "target", "device", "event", NULL};
+	uint64_t u;
+	int rc;
+
+	if ((rc = check_keys(body, keys, "lpi", i, cause)) < 0)
+		return rc;
+	if ((rc = get_uint(body, "intid", UINT32_MAX, &u, i, cause)) < 0)
+		return rc;
+	if (u < 8192)
+		return wire_set_cause(cause, -EPROTO, "effect %d (lpi): INTID %llu is no "
+		    "LPI (LPIs start at 8192)", i, (unsigned long long)u);
+	e->intid = (uint32_t)u;
+	if ((rc = get_uint(body, "target", UINT32_MAX, &u, i, cause)) < 0)
+		return rc;
+	e->target = (uint32_t)u;
+	if ((rc = get_uint(body, "device", UINT32_MAX, &u, i, cause)) < 0)
+		return rc;
+	e->device = (uint32_t)u;
+	if ((rc = get_uint(body, "event", UINT32_MAX, &u, i, cause)) < 0)
+		return rc;
+	e->event = (uint32_t)u;
+	return 0;
+}
+
+/* An ITS command's redistributor work: a known command, and 32-bit fields. */
+static int
+parse_its_command(json_object *body, int i, char **cause)
+{
+	static const char *const commands[] = {"INV", "INVALL", "CLEAR", "MOVI", "MOVALL",
+	    "DISCARD", "SYNC", NULL};
+	static const char *const keys[] = {"command", "device", "event", "intid",
+	    "collection", "target", "from", "to", NULL};
+	json_object *v;
+	const char *name;
+	uint64_t u;
+	size_t k;
+	int rc;
+
+	if ((rc = check_keys(body, keys, "its-command", i, cause)) < 0)
+		return rc;
+	if (!json_object_object_get_ex(body, "command", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return wire_set_cause(cause, -EPROTO, "effect %d (its-command) has no "
+		    "\"command\" string", i);
+	name = json_object_get_string(v);
+	for (k = 0; commands[k] != NULL && strcmp(commands[k], name) != 0; k++)
+		;
+	if (commands[k] == NULL)
+		return wire_set_cause(cause, -EPROTO, "effect %d (its-command): \"command\" "
+		    "must be INV, INVALL, CLEAR, MOVI, MOVALL, DISCARD or SYNC", i);
+	json_object_object_foreach(body, key, val) {
+		(void)val;
+		if (strcmp(key, "command") != 0 &&
+		    (rc = get_uint(body, key, UINT32_MAX, &u, i, cause)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 parse_effect(json_object *item, int i, struct effect *e, char **cause)
 {
@@ -823,12 +894,8 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 			    ARM64_SPI_BASE, ARM64_SPI_LAST);
 #endif
 	} else if (strcmp(kind, "cpu-irq") == 0) {
+		/* Where it may be applied (a callback, or POWER's vCPU fds): apply(). */
 		e->kind = EFFECT_CPU_IRQ;
-#if !defined(KVM_ARCH_PPC)
-		return wire_set_cause(cause, -EOPNOTSUPP,
-		    "effect %d (cpu-irq): a CPU's external interrupt line is raised with "
-		    "KVM_INTERRUPT on POWER hosts only; this host is %s", i, HOST_CPU);
-#endif
 		if ((rc = check_keys(body, cpu_irq_keys, kind, i, cause)) < 0)
 			return rc;
 		if ((rc = get_uint(body, "cpu", UINT32_MAX, &u, i, cause)) < 0)
@@ -837,6 +904,15 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 		if ((rc = get_uint(body, "level", 1, &u, i, cause)) < 0)
 			return rc;
 		e->level = (int)u;
+	} else if (strcmp(kind, "lpi") == 0) {
+		e->kind = EFFECT_LPI;
+		if ((rc = parse_lpi(body, i, e, cause)) < 0)
+			return rc;
+	} else if (strcmp(kind, "its-command") == 0) {
+		e->kind = EFFECT_ITS_COMMAND;
+		if ((rc = parse_its_command(body, i, cause)) < 0)
+			return rc;
+		e->body = body;
 	} else {
 		char esc[64];
 		size_t k;
@@ -894,6 +970,17 @@ do_cpu_irq(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
 {
 #if defined(KVM_ARCH_PPC)
 	struct kvm_interrupt irq;
+#endif
+	int rc;
+
+	/* A VMM that owns its CPUs takes the line itself, on any host. */
+	if (kvm->cb.cpu_irq != NULL) {
+		if ((rc = kvm->cb.cpu_irq(kvm->cb.opaque, e->cpu, e->level)) < 0)
+			return wire_set_cause(cause, rc, "the cpu-irq callback (cpu %u level "
+			    "%d) failed: %s", e->cpu, e->level, strerror(-rc));
+		return 0;
+	}
+#if defined(KVM_ARCH_PPC)
 
 	memset(&irq, 0, sizeof irq);
 	irq.irq = e->level ? KVM_INTERRUPT_SET_LEVEL : KVM_INTERRUPT_UNSET;
@@ -960,10 +1047,70 @@ apply_locked(
 			if ((rc = do_cpu_irq(kvm, e, cause)) < 0)
 				return rc;
 			break;
+		case EFFECT_LPI:
+			if ((rc = commit(kvm, cause)) < 0)
+				return rc;
+			rc = kvm->cb.lpi(kvm->cb.opaque, e->intid, e->target, e->device,
+			    e->event);
+			if (rc < 0)
+				return wire_set_cause(cause, rc, "the lpi callback (INTID %u) "
+				    "failed: %s", e->intid, strerror(-rc));
+			break;
+		case EFFECT_ITS_COMMAND:
+			if ((rc = commit(kvm, cause)) < 0)
+				return rc;
+			if ((rc = kvm->cb.its_command(kvm->cb.opaque, e->body)) < 0)
+				return wire_set_cause(cause, rc, "the its-command callback "
+				    "failed: %s", strerror(-rc));
+			break;
 		}
 		kvm->stats.effects++;
 	}
 	return commit(kvm, cause);
+}
+
+/* Whether this VMM can apply e at all: the callbacks it set, the host it runs on. */
+static int
+check_applicable(const struct irqchip_kvm *kvm, const struct effect *e, size_t i,
+    char **cause)
+{
+	switch (e->kind) {
+	case EFFECT_CPU_IRQ:
+#if !defined(KVM_ARCH_PPC)
+		if (kvm->cb.cpu_irq == NULL)
+			return wire_set_cause(cause, -EOPNOTSUPP, "effect %zu (cpu-irq): a "
+			    "CPU's external interrupt line is raised with KVM_INTERRUPT on "
+			    "POWER hosts only (this host is %s), or by the VMM's cpu_irq "
+			    "callback, which it has not set", i, HOST_CPU);
+#endif
+		return 0;
+	case EFFECT_LPI:
+		if (kvm->cb.lpi == NULL)
+			return wire_set_cause(cause, -EOPNOTSUPP, "effect %zu (lpi): KVM "
+			    "injects LPIs only through its own ITS; an emulated ITS delivers "
+			    "to a VMM that owns the redistributors, through the lpi callback, "
+			    "which this VMM has not set", i);
+		return 0;
+	case EFFECT_ITS_COMMAND:
+		if (kvm->cb.its_command == NULL)
+			return wire_set_cause(cause, -EOPNOTSUPP, "effect %zu (its-command): "
+			    "the redistributor-side work of ITS commands goes to the "
+			    "its_command callback, which this VMM has not set", i);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void
+irqchip_kvm_set_callbacks(struct irqchip_kvm *kvm, const struct irqchip_kvm_callbacks *cb)
+{
+	pthread_mutex_lock(&kvm->lock);
+	if (cb != NULL)
+		kvm->cb = *cb;
+	else
+		memset(&kvm->cb, 0, sizeof kvm->cb);
+	pthread_mutex_unlock(&kvm->lock);
 }
 
 static int
@@ -992,7 +1139,9 @@ apply(struct irqchip_kvm *kvm, json_object *list, char **cause)
 			    "effect %zu: irqchipd routes GSI %u, which "
 			    "the VMM routes itself",
 			    i, effects[i].gsi);
-		if (rc == 0 && effects[i].kind == EFFECT_CPU_IRQ &&
+		if (rc == 0)
+			rc = check_applicable(kvm, &effects[i], i, cause);
+		if (rc == 0 && effects[i].kind == EFFECT_CPU_IRQ && kvm->cb.cpu_irq == NULL &&
 		    (effects[i].cpu >= kvm->nvcpu_fds || kvm->vcpu_fds[effects[i].cpu] < 0))
 			rc = wire_set_cause(cause, -EPROTO,
 			    "effect %zu: cpu-irq for cpu %u, whose vCPU fd the VMM has not "

@@ -136,6 +136,31 @@ int irqchip_kvm_get_route(struct irqchip_kvm *, unsigned gsi, uint64_t *address,
 int irqchip_kvm_set_vcpu_fd(struct irqchip_kvm *, unsigned cpu, int vcpu_fd, char **cause);
 
 /*
+ * Effects the VMM applies itself, for chips whose output is not a KVM GSI:
+ *   cpu_irq      a POWER presenter's output, a CPU's external interrupt line
+ *                (xics, xive) for a VMM that owns its CPUs; without it a POWER
+ *                host applies it with KVM_INTERRUPT on the vCPU fd given above;
+ *   lpi          an LPI a GICv3 ITS translated, for the VMM that owns the
+ *                redistributors (intid is 8192 or more);
+ *   its_command  the redistributor-side work of an ITS command, in queue order:
+ *                the effect's object, {"command": "INV" | "INVALL" | "CLEAR" |
+ *                "MOVI" | "MOVALL" | "DISCARD" | "SYNC", ...} (see
+ *                irqchipd-protocol(7)), borrowed for the call.
+ * A callback returns 0 or a negative errno, which stops the effects after it
+ * and is returned with a reason. An effect whose callback is absent (and, for
+ * cpu-irq, that the host cannot apply) is refused before anything is applied.
+ */
+struct irqchip_kvm_callbacks {
+	int (*cpu_irq)(void *opaque, unsigned cpu, int level);
+	int (*lpi)(void *opaque, uint32_t intid, uint32_t target, uint32_t device,
+	    uint32_t event);
+	int (*its_command)(void *opaque, json_object *command);
+	void *opaque;
+};
+/* Sets (a copy of) the callbacks; NULL clears them. */
+void irqchip_kvm_set_callbacks(struct irqchip_kvm *, const struct irqchip_kvm_callbacks *);
+
+/*
  * The VMM's own MSI routes (its devices' MSI/MSI-X vectors). A GSI belongs to
  * whoever routed it first: -EEXIST if irqchipd routes it. Each call commits.
  * devid is used only when KVM_CAP_MSI_DEVID is present (valid_devid).

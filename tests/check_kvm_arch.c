@@ -459,6 +459,96 @@ START_TEST(test_cpu_irq_refused)
 END_TEST
 #endif
 
+#if !defined(ARCH_OTHER)
+/* What the callbacks received, in order. */
+static struct {
+	char log[1024];
+	int fail;		/* the next callback returns this */
+} cbrec;
+
+static void
+cblog(const char *fmt, ...)
+{
+	size_t n = strlen(cbrec.log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cbrec.log + n, sizeof cbrec.log - n, fmt, ap);
+	va_end(ap);
+}
+
+static int
+cb_cpu_irq(void *opaque, unsigned cpu, int level)
+{
+	ck_assert_ptr_eq(opaque, &cbrec);
+	cblog("cpu-irq %u %d;", cpu, level);
+	return cbrec.fail;
+}
+
+static int
+cb_lpi(void *opaque, uint32_t intid, uint32_t target, uint32_t device, uint32_t event)
+{
+	cblog("lpi %u %u %u %u;", intid, target, device, event);
+	return cbrec.fail;
+}
+
+static int
+cb_its(void *opaque, json_object *c)
+{
+	json_object *v;
+
+	ck_assert(json_object_object_get_ex(c, "command", &v));
+	cblog("its %s;", json_object_get_string(v));
+	return cbrec.fail;
+}
+
+/*
+ * A VMM that owns its CPUs or the GIC redistributors takes cpu-irq, lpi and
+ * its-command effects through callbacks, in the reply's order, on every host;
+ * without the callback they are refused before anything is applied.
+ */
+START_TEST(test_callbacks)
+{
+	static const struct irqchip_kvm_callbacks cb = {
+		.cpu_irq = cb_cpu_irq, .lpi = cb_lpi, .its_command = cb_its, .opaque = &cbrec,
+	};
+	struct irqchip_kvm *kvm = create_ok(0);
+	char *cause = NULL;
+
+	memset(&cbrec, 0, sizeof cbrec);
+	apply_refused(kvm, "[{\"lpi\": {\"intid\": 8192, \"target\": 0, \"device\": 1, "
+	    "\"event\": 2}}]", -EOPNOTSUPP, "lpi callback");
+	apply_refused(kvm, "[{\"its-command\": {\"command\": \"SYNC\", \"target\": 0}}]",
+	    -EOPNOTSUPP, "its_command callback");
+	irqchip_kvm_set_callbacks(kvm, &cb);
+	apply_ok(kvm, "[{\"its-command\": {\"command\": \"INV\", \"device\": 16, "
+	    "\"event\": 0, \"intid\": 8192, \"collection\": 0, \"target\": 0}}, "
+	    "{\"lpi\": {\"intid\": 8193, \"target\": 1, \"device\": 16, \"event\": 1}}, "
+	    "{\"cpu-irq\": {\"cpu\": 3, \"level\": 1}}]");
+	ck_assert_str_eq(cbrec.log, "its INV;lpi 8193 1 16 1;cpu-irq 3 1;");
+	/* Validated against the architecture: INTIDs below 8192 are no LPIs. */
+	apply_refused(kvm, "[{\"lpi\": {\"intid\": 8191, \"target\": 0, \"device\": 1, "
+	    "\"event\": 2}}]", -EPROTO, "no LPI");
+	apply_refused(kvm, "[{\"its-command\": {\"command\": \"MAPD\"}}]", -EPROTO,
+	    "must be INV");
+	apply_refused(kvm, "[{\"its-command\": {\"command\": \"INV\", \"device\": -1}}]",
+	    -EPROTO, "device");
+	apply_refused(kvm, "[{\"lpi\": {\"intid\": 8192, \"target\": 0, \"device\": 1, "
+	    "\"event\": 2, \"x\": 1}}]", -EPROTO, "x");
+	/* A callback's failure stops the list there and comes back with a reason. */
+	cbrec.log[0] = '\0';
+	cbrec.fail = -EIO;
+	ck_assert_int_eq(apply(kvm, "[{\"cpu-irq\": {\"cpu\": 0, \"level\": 0}}, "
+	    "{\"cpu-irq\": {\"cpu\": 1, \"level\": 0}}]", &cause), -EIO);
+	ck_assert(test_contains(cause, "cpu-irq callback"));
+	ck_assert_str_eq(cbrec.log, "cpu-irq 0 0;");
+	free(cause);
+	irqchip_kvm_set_callbacks(kvm, NULL);
+	irqchip_kvm_destroy(kvm);
+}
+END_TEST
+#endif
+
 #if defined(ARCH_OTHER)
 START_TEST(test_other_refused)
 {
@@ -486,6 +576,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 #if !defined(ARCH_OTHER)
 	tcase_add_test(tc, test_msi_route_layout);
+	tcase_add_test(tc, test_callbacks);
 #endif
 #if defined(ARCH_X86)
 	tcase_add_test(tc, test_x86_split_irqchip);

@@ -1252,7 +1252,7 @@ static long
 h_int_get_source_info(struct xive *x, const uint64_t *a, uint64_t *r)
 {
 	unsigned shift = x->cfg.esb_shift;
-	uint64_t trig, mgmt, flags = 0;
+	uint64_t trig = 0, mgmt = 0, flags = 0;
 	long n;
 
 	if (a[0] != 0)
