@@ -1,6 +1,7 @@
 /*
  * Unit suite for emul/ioapic: the 82093AA state machine against the datasheet
- * and ../shared/SPECS.md section 3 (route formula 1.6, MSI format 2). The
+ * and the KVM API document (the route) and Intel SDM vol. 3 11.11 (the MSI
+ * format). The
  * expected values are written from the specification, with the test's own
  * field definitions, not from ioapic_internal.h.
  */
@@ -345,7 +346,7 @@ eoi_redeliver_n(struct ioapic *a, struct recorder *r, unsigned pin,
 	ck_assert_uint_eq(r->nschedule, scheduled);
 }
 
-/* --- reset values and identification registers (SPECS.md 3.1, 3.2) --- */
+/* --- reset values and identification registers (82093AA datasheet 3.1, 3.2) --- */
 
 START_TEST(test_reset_values_0x11)
 {
@@ -431,7 +432,7 @@ START_TEST(test_ver_arb_read_only)
 }
 END_TEST
 
-/* --- access sizes and offsets (SPECS.md 3.1, 7) --- */
+/* --- access sizes and offsets (82093AA datasheet 3.1; where QEMU and KVM differ) --- */
 
 START_TEST(test_ioregsel_access_sizes)
 {
@@ -626,7 +627,7 @@ START_TEST(test_eoi_register_only_this_chip)
 }
 END_TEST
 
-/* --- redirection entries (SPECS.md 3.2, 3.3.5) --- */
+/* --- redirection entries (82093AA datasheet 3.2.4) --- */
 
 START_TEST(test_rte_ro_bits)
 {
@@ -749,7 +750,7 @@ START_TEST(test_route_remappable)
 	struct ioapic_rte_fields	f;
 	uint64_t			rte;
 
-	/* IR handle 0x9234: 14:0 in RTE 63:49, 15 in RTE 11 (SPECS.md 2.2). */
+	/* IR handle 0x9234: 14:0 in RTE 63:49, 15 in RTE 11 (VT-d spec 5.1.5.1). */
 	rte = (0x1234ULL << 49) | RTE_IR_FORMAT | RTE_LOGICAL | RTE_LEVEL |
 	    0x40;
 	check_route(rte, 0xfee00000 | 0x1234 << 5 | 1 << 4 | 1 << 2, 0x8040);
@@ -1069,7 +1070,7 @@ START_TEST(test_reserved_delivery_modes)
 }
 END_TEST
 
-/* --- edge pins (SPECS.md 3.3.2) --- */
+/* --- edge pins (82093AA datasheet 3.2.4, trigger mode) --- */
 
 START_TEST(test_edge_pulse_delivers_once)
 {
@@ -1140,7 +1141,7 @@ END_TEST
 
 START_TEST(test_polarity_ignored)
 {
-	/* SPECS.md 1.5: level true means asserted whatever the polarity. */
+	/* api.rst, KVM_IRQ_LINE: level true means asserted whatever the polarity. */
 	rte_write(io, 6, level_entry(0x36, 1) | RTE_ACTIVE_LOW);
 	ck_assert_uint_eq(rec.ndeliver, 0);
 	ck_assert_int_eq(ioapic_set_irq(io, 6, 0, true), 0);
@@ -1153,7 +1154,7 @@ START_TEST(test_polarity_ignored)
 }
 END_TEST
 
-/* --- level pins and EOI (SPECS.md 3.3.1, 3.3.3) --- */
+/* --- level pins and EOI (82093AA datasheet 3.2.4; Intel SDM vol. 3 11.8.5) --- */
 
 START_TEST(test_level_delivers_once_coalesces)
 {
@@ -1327,7 +1328,7 @@ END_TEST
 
 START_TEST(test_reconfigure_in_flight)
 {
-	/* SPECS.md 3.4.1: vector and destination change before the EOI. */
+	/* a bug QEMU and KVM both fixed: vector and destination change before the EOI. */
 	level_in_flight(15, 0x30);
 	rte_write(io, 15, level_entry(0x31, 2));
 	ck_assert(remote_irr(io, 15));
@@ -1475,7 +1476,7 @@ START_TEST(test_set_irq_einval)
 }
 END_TEST
 
-/* --- storm throttle (SPECS.md 3.3.4) --- */
+/* --- storm throttle (the throttle QEMU's and KVM's IOAPICs apply) --- */
 
 START_TEST(test_storm_throttle)
 {
@@ -1710,7 +1711,7 @@ START_TEST(test_reset)
 }
 END_TEST
 
-/* --- save and load (SPECS.md 3.5) --- */
+/* --- save and load (the fields QEMU's and KVM's IOAPIC snapshots keep) --- */
 
 START_TEST(test_save_load_roundtrip)
 {

@@ -1,6 +1,6 @@
 /*
  * The 82093AA IOAPIC's registers and redirection entry fields, as the IOAPIC
- * suites (unit and integration) write them from ../shared/SPECS.md section 3,
+ * suites (unit and integration) write them from the 82093AA datasheet section 3,
  * independently of the emulator's own headers.
  */
 #ifndef IRQCHIPD_TESTS_IOAPIC_BITS_H
@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-/* Memory-mapped registers and indexes (SPECS.md 3.1). */
+/* Memory-mapped registers and indexes (82093AA datasheet 3.1). */
 #define IOREGSEL	0x00
 #define IOWIN		0x10
 #define EOIR		0x40
@@ -18,7 +18,7 @@
 #define IDX_RTE_LO(n)	(0x10 + 2 * (n))
 #define IDX_RTE_HI(n)	(0x11 + 2 * (n))
 
-/* Redirection entry fields (SPECS.md 3.2). */
+/* Redirection entry fields (82093AA datasheet 3.2.4). */
 #define RTE_VEC(v)	((uint64_t)(v) & 0xff)
 #define RTE_DELMOD(m)	((uint64_t)(m) << 8)
 #define RTE_LOGICAL	(1ULL << 11)

@@ -1,6 +1,7 @@
 /*
  * Intel 82093AA I/O APIC as a pure state machine (datasheet 290566-001;
- * ../shared/SPECS.md section 3, route formula 1.6, MSI format 2).
+ * 82093AA datasheet section 3, the KVM API document for the route, Intel SDM vol. 3 11.11 for
+ * the MSI format).
  *
  *   offset register                 index      register
  *   0x00   IOREGSEL  index, 7:0      0x00       IOAPICID    27:24 ID
@@ -18,7 +19,8 @@
  * All delivery decisions are made in ioapic_evaluate_pin(), which runs after
  * every line change, entry write, EOI and storm timer.
  *
- * Choices where the specifications leave room (SPECS.md 7 and 3.1):
+ * Choices where the specifications leave room (82093AA datasheet 3.1; QEMU and
+ * KVM differ on them):
  * - IOREGSEL takes 1, 2 and 4-byte accesses; IOWIN and EOIR only 4-byte ones
  *   (QEMU). Any other size at a known offset is a "bad-access-size" guest
  *   error. Offsets are decoded exactly: no aliasing (QEMU masks with 0xff).
@@ -97,7 +99,7 @@ ioapic_rte_delmod(uint64_t rte)
 	    IOAPIC_RTE_DELMOD_SHIFT);
 }
 
-/* Delivery modes 3 and 6 are reserved (SPECS.md 3.2). */
+/* Delivery modes 3 and 6 are reserved (82093AA datasheet 3.2.4). */
 static bool
 ioapic_rte_reserved_delmod(uint64_t rte)
 {
@@ -111,7 +113,7 @@ void
 ioapic_rte_to_msi(uint64_t rte, struct ioapic_msi *msg)
 {
 	/*
-	 * SPECS.md 1.6: RTE[63:56] lands in address[19:12] (destination), 55:49
+	 * api.rst, KVM_CAP_SPLIT_IRQCHIP: RTE[63:56] lands in address[19:12] (destination), 55:49
 	 * in 11:5 (extended destination ID, 1.7) and 48 in 4 (remappable
 	 * format, 2.2: then 63:49 is the handle 14:0 in 19:5). RTE[11] is the
 	 * destination mode, or handle bit 15 for a remappable entry: bit 2
@@ -204,8 +206,8 @@ ioapic_send(struct ioapic *s, unsigned pin)
 }
 
 /*
- * Every delivery decision (SPECS.md 3.3), like vmd's i82093aa_evaluate_pin().
- * Polarity is ignored: a source level of true is asserted (SPECS.md 1.5).
+ * Every delivery decision (82093AA datasheet 3.2.4), like vmd's i82093aa_evaluate_pin().
+ * Polarity is ignored: a source level of true is asserted (api.rst, KVM_IRQ_LINE).
  */
 static void
 ioapic_evaluate_pin(struct ioapic *s, unsigned pin, enum ioapic_cause cause)
@@ -265,7 +267,7 @@ ioapic_evaluate_pin(struct ioapic *s, unsigned pin, enum ioapic_cause cause)
 		p->rte &= ~IOAPIC_RTE_REMOTE_IRR;
 }
 
-/* A guest write of one dword of pin's entry (SPECS.md 3.3.5). */
+/* A guest write of one dword of pin's entry (82093AA datasheet 3.2.4). */
 static void
 ioapic_write_rte(struct ioapic *s, unsigned pin, bool high, uint32_t value)
 {
@@ -434,7 +436,7 @@ ioapic_mmio_write(struct ioapic *s, uint64_t offset, unsigned size,
 	case IOAPIC_EOIR:
 		if (s->version != IOAPIC_VERSION_EOI)
 			break;
-		/* SPECS.md 7: the EOI register acts on this IOAPIC only. */
+		/* The EOI register acts on this IOAPIC only (QEMU and KVM differ here). */
 		if (size != 4)
 			ioapic_bad_size(s, "write", offset, size);
 		else
@@ -511,7 +513,7 @@ ioapic_eoi_match(const struct ioapic_pin_state *p, uint8_t vector)
 	if (!(p->rte & IOAPIC_RTE_TRIGGER) || !(p->rte & IOAPIC_RTE_REMOTE_IRR))
 		return false;
 	/*
-	 * SPECS.md 3.4.1: an entry reprogrammed while its interrupt was in
+	 * A bug QEMU and KVM both fixed: an entry reprogrammed while its interrupt was in
 	 * flight must still be released by the EOI of the vector delivered.
 	 */
 	return (p->rte & IOAPIC_RTE_INTVEC_MASK) == vector ||
@@ -524,7 +526,7 @@ ioapic_eoi(struct ioapic *s, uint8_t vector)
 	struct ioapic_pin	*ip;
 	unsigned		 pin;
 
-	/* Loop over pins, never index by vector (SPECS.md 3.4.7). */
+	/* Loop over pins, never index by vector (a bug QEMU fixed). */
 	for (pin = 0; pin < s->pins; pin++) {
 		ip = &s->pin[pin];
 		if (ip->in_eoi || !ioapic_eoi_match(&ip->st, vector))

@@ -1,10 +1,11 @@
 /*
  * Intel 82093AA I/O APIC, as a pure state machine. Not thread-safe: one owner
- * feeds it line changes, accesses and EOIs (SPECS.md 3.3.9).
+ * feeds it line changes, accesses and EOIs.
  *
  * No I/O, no event loop, no JSON, no KVM: inputs are function calls, outputs go
  * through the ops table given to ioapic_create(). Every instance is independent.
- * Facts: 82093AA datasheet; ../shared/SPECS.md section 3; route formula section 1.6.
+ * Facts: 82093AA datasheet (Intel 290566-001); the route: Documentation/virt/kvm/
+ * api.rst, KVM_CAP_SPLIT_IRQCHIP.
  */
 #ifndef IRQCHIPD_IOAPIC_H
 #define IRQCHIPD_IOAPIC_H
@@ -23,7 +24,7 @@
 #define IOAPIC_VERSION_82093AA	0x11	/* no EOI register */
 #define IOAPIC_VERSION_EOI	0x20	/* directed-EOI register at 0x40 */
 
-/* Storm throttle (SPECS.md 3.3.4): after this many back-to-back re-deliveries... */
+/* Storm throttle (the throttle QEMU's and KVM's IOAPICs apply): after this many back-to-back re-deliveries... */
 #define IOAPIC_STORM_LIMIT	10000
 /* ...the next one waits this long. */
 #define IOAPIC_STORM_DELAY_NS	10000000ULL
@@ -172,7 +173,7 @@ void ioapic_get_state(const struct ioapic *, struct ioapic_state *);
 int ioapic_set_state(struct ioapic *, const struct ioapic_state *s);
 
 void ioapic_rte_decode(uint64_t rte, struct ioapic_rte_fields *);
-/* The MSI message (and KVM route) an entry produces: SPECS.md 1.6. */
+/* The MSI message (and KVM route) an entry produces: api.rst, KVM_CAP_SPLIT_IRQCHIP. */
 void ioapic_rte_to_msi(uint64_t rte, struct ioapic_msi *);
 
 #endif
