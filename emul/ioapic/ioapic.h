@@ -24,7 +24,10 @@
 #define IOAPIC_VERSION_82093AA	0x11	/* no EOI register */
 #define IOAPIC_VERSION_EOI	0x20	/* directed-EOI register at 0x40 */
 
-/* Storm throttle (the throttle QEMU's and KVM's IOAPICs apply): after this many back-to-back re-deliveries... */
+/*
+ * Storm throttle, as QEMU's and KVM's IOAPICs apply it: after this many
+ * back-to-back re-deliveries...
+ */
 #define IOAPIC_STORM_LIMIT	10000
 /* ...the next one waits this long. */
 #define IOAPIC_STORM_DELAY_NS	10000000ULL

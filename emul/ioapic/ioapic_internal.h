@@ -64,7 +64,10 @@
 #define IOAPIC_DELMOD_RESERVED6	6
 #define IOAPIC_DELMOD_EXTINT	7
 
-/* The MSI an entry becomes (api.rst KVM_CAP_SPLIT_IRQCHIP; Intel SDM vol. 3 11.11.1; VT-d spec 5.1.5.1). */
+/*
+ * The MSI an entry becomes (api.rst KVM_CAP_SPLIT_IRQCHIP; Intel SDM vol. 3
+ * 11.11.1; VT-d spec 5.1.5.1).
+ */
 #define IOAPIC_MSI_ADDR_BASE		0xfee00000ULL
 #define IOAPIC_MSI_ADDR_RTE_SHIFT	4	/* RTE[63:48] -> addr[19:4] */
 #define IOAPIC_MSI_ADDR_DM_SHIFT	2	/* RTE[11] -> address[2] */
