@@ -14,6 +14,11 @@
  * activates the other. While XIVE is active the XICS hcalls answer
  * H_HARDWARE and the XICS RTAS calls a hardware error, as PAPR has it; until
  * it is, every H_INT_* call answers H_FUNCTION.
+ *
+ * mode kvm, for a VMM that uses KVM's in-kernel XIVE device: irqchipd only
+ * routes, as for xics: a claimed source's line change, pulse or MSI goes to
+ * the GSI of the same number (irqfd or irq-line); the ESB and TIMA pages and
+ * the hcalls are the kernel's (mmio answers Unsupported, hcalls H_FUNCTION).
  */
 #include "config.h"
 
@@ -56,6 +61,8 @@ struct xive_chip {
 	uint8_t *inputs;
 	/* Per source: whether it is a claimed LSI (its input is a level). */
 	bool *lsi;
+	bool kvm_mode;
+	bool *claimed;		/* kvm mode keeps the claims itself */
 };
 
 static void
@@ -120,6 +127,8 @@ static const struct xive_ops chip_xive_ops = {
 	.guest_error = op_guest_error,
 };
 
+static const char *const xive_modes[] = { "full", "kvm", NULL };
+
 static const struct arg_spec xive_config_args[] = {
 	{ "esb-base", ARG_U64, 0, 0, UINT64_MAX, .help =
 	    "guest address of the ESB window (default 0x6010000000000)" },
@@ -136,6 +145,8 @@ static const struct arg_spec xive_config_args[] = {
 	{ "store-eoi", ARG_BOOL, 0, .help = "offer StoreEOI (default false, as sPAPR)" },
 	{ "msi-window", ARG_OBJECT, 0, .help =
 	    "{\"address\", \"size\"}: the PHB MSI window (default 0x40000000000, 64 KiB)" },
+	{ "mode", ARG_ENUM, 0, .values = xive_modes, .help =
+	    "full (irqchipd is the XIVE; default) or kvm (KVM's in-kernel XIVE is)" },
 	{ "pair-with", ARG_ID, 0, .help =
 	    "the xics chip this XIVE pairs with: the guest chooses one at CAS (chip-select)" },
 };
@@ -217,6 +228,8 @@ xive_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 	}
 	xc->inputs = xcalloc(cfg.nsources, 1);
 	xc->lsi = xcalloc(cfg.nsources, sizeof *xc->lsi);
+	xc->claimed = xcalloc(cfg.nsources, sizeof *xc->claimed);
+	xc->kvm_mode = strcmp(args_str(a, "mode", "full"), "kvm") == 0;
 	chip->priv = xc;
 	chip->window[WINDOW_ESB].base = cfg.esb_base;
 	chip->window[WINDOW_ESB].size = esb_size;
@@ -231,6 +244,11 @@ xive_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 		chip->pair = pair;
 		pair->pair = chip;
 	}
+	/* In kvm mode a source's GSI is its number (KVM's XIVE device numbering). */
+	if (xc->kvm_mode) {
+		chip->gsi_base = cfg.irq_base;
+		chip->ngsi = cfg.nsources;
+	}
 	return 0;
 }
 
@@ -242,6 +260,7 @@ xive_chip_destroy(struct chip *chip)
 	xive_destroy(xc->x);
 	free(xc->inputs);
 	free(xc->lsi);
+	free(xc->claimed);
 	free(xc);
 }
 
@@ -261,6 +280,7 @@ xive_chip_describe(struct chip *chip, json_object *o)
 {
 	struct xive_chip *xc = chip->priv;
 
+	json_object_object_add(o, "mode", json_object_new_string(xc->kvm_mode ? "kvm" : "full"));
 	json_object_object_add(o, "active", json_object_new_boolean(xive_active(xc->x)));
 	json_object_object_add(o, "irq-base", json_object_new_int64(chip->line_base));
 	json_object_object_add(o, "sources", json_object_new_int64(chip->nlines));
@@ -617,9 +637,11 @@ xive_chip_load(struct chip *chip, struct request *req, json_object *js, struct r
 		goto out;
 	}
 	memcpy(xc->inputs, inputs, chip->nlines);
-	for (unsigned i = 0; i < chip->nlines; i++)
+	for (unsigned i = 0; i < chip->nlines; i++) {
 		xc->lsi[i] = (st->src[i].flags & (XIVE_SRC_CLAIMED | XIVE_SRC_LSI)) ==
 		    (XIVE_SRC_CLAIMED | XIVE_SRC_LSI);
+		xc->claimed[i] = (st->src[i].flags & XIVE_SRC_CLAIMED) != 0;
+	}
 	rc = 0;
 out:
 	free(inputs);
@@ -651,6 +673,9 @@ xive_chip_mmio_read(struct chip *chip, struct request *req, struct mmio_access *
 	struct xive_chip *xc = chip->priv;
 	int rc;
 
+	if (xc->kvm_mode)
+		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' is in kvm mode: its ESB and "
+		    "TIMA pages are KVM's", chip->id);
 	if (acc->window == WINDOW_TIMA && acc->cpu >= xc->cfg.ncpus)
 		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'cpu' must be in 0..%u "
 		    "for a TIMA access", xc->cfg.ncpus - 1);
@@ -670,6 +695,9 @@ xive_chip_mmio_write(struct chip *chip, struct request *req, const struct mmio_a
 	struct xive_chip *xc = chip->priv;
 	int rc;
 
+	if (xc->kvm_mode)
+		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' is in kvm mode: its ESB and "
+		    "TIMA pages are KVM's", chip->id);
 	if (acc->window == WINDOW_TIMA && acc->cpu >= xc->cfg.ncpus)
 		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'cpu' must be in 0..%u "
 		    "for a TIMA access", xc->cfg.ncpus - 1);
@@ -682,6 +710,19 @@ xive_chip_mmio_write(struct chip *chip, struct request *req, const struct mmio_a
 	return 0;
 }
 
+/* kvm mode: the source's level, or an edge, goes to the GSI of the same number. */
+static int
+route_line(struct xive_chip *xc, struct request *req, unsigned line, int level)
+{
+	struct delivery d = {
+		.kind = DELIVER_GSI_LINE, .chip = xc->chip, .line = line, .gsi = line,
+		.level = level,
+	};
+
+	inject(xc->chip->srv, req, &d);
+	return 0;
+}
+
 static int
 xive_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
     bool level)
@@ -690,6 +731,19 @@ xive_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsign
 	unsigned i = line - chip->line_base;
 	bool was = xc->inputs[i] != 0, now;
 	int rc;
+
+	if (xc->kvm_mode && !xc->claimed[i])
+		return -ENOENT;
+	if (xc->kvm_mode && !xc->lsi[i])
+		return level ? route_line(xc, req, line, 1) : 0;
+	if (xc->kvm_mode) {
+		if (level)
+			xc->inputs[i] |= (uint8_t)(1U << source);
+		else
+			xc->inputs[i] &= (uint8_t)~(1U << source);
+		now = xc->inputs[i] != 0;
+		return was == now ? 0 : route_line(xc, req, line, now);
+	}
 
 	/* An MSI fires on each rising input; it has no level to remember. */
 	if (!xc->lsi[i])
@@ -721,7 +775,20 @@ xive_chip_msi(struct chip *chip, struct request *req, const struct msi_write *m,
     struct reply *r)
 {
 	struct xive_chip *xc = chip->priv;
+	uint32_t i = m->data - chip->line_base;
+	char why[128];
 
+	if (xc->kvm_mode) {
+		/* The data is the LISN; it must name a claimed MSI source. */
+		if (m->data < chip->line_base || i >= chip->nlines || !xc->claimed[i] ||
+		    xc->lsi[i]) {
+			reason(why, sizeof why, "MSI data %u names no claimed MSI source",
+			    m->data);
+			chip_guest_error(chip, "msi-bad-data", why);
+			return 0;
+		}
+		return route_line(xc, req, m->data, 1);
+	}
 	(void)xive_msi_write(xc->x, m->address, m->data);
 	return 0;
 }
@@ -743,6 +810,10 @@ xive_chip_hcall(struct chip *chip, struct request *req, struct hcall *h, struct 
 	if (h->cpu >= xc->cfg.ncpus)
 		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'cpu' must be a server "
 		    "number in 0..%u", xc->cfg.ncpus - 1);
+	if (xc->kvm_mode) {
+		h->ret = -2;	/* H_FUNCTION: the in-kernel XIVE takes the hcalls */
+		return 0;
+	}
 	/* PAPR: the XICS calls fail while the guest runs on XIVE. */
 	if (xics_opcode(h->opcode) && xive_active(xc->x)) {
 		h->ret = H_HARDWARE;
@@ -793,8 +864,10 @@ xive_chip_irq_claim(struct chip *chip, struct request *req, bool has_irq, uint32
 		return reply_error(r, ERR_INVALID_PARAMETER, "arguments 'irq' and 'count' must "
 		    "name numbers in %u..%u", chip->line_base, chip->line_base + chip->nlines - 1);
 	*irq = first;
-	for (unsigned i = 0; i < count; i++)
+	for (unsigned i = 0; i < count; i++) {
 		xc->lsi[first - chip->line_base + i] = strcmp(type, "lsi") == 0;
+		xc->claimed[first - chip->line_base + i] = true;
+	}
 	return 0;
 }
 
@@ -814,6 +887,7 @@ xive_chip_irq_free(struct chip *chip, struct request *req, uint32_t irq, unsigne
 	for (unsigned i = 0; i < count; i++) {
 		xc->inputs[irq - chip->line_base + i] = 0;
 		xc->lsi[irq - chip->line_base + i] = false;
+		xc->claimed[irq - chip->line_base + i] = false;
 	}
 	return 0;
 }

@@ -1421,6 +1421,36 @@ START_TEST(test_xive_pair_linux)
 	ck_assert_int_eq(test_get_int(ret, "value"), PQ_10);
 	json_object_put(ret);
 	json_object_put(xmmio(true, "tima", 1, TM_PAGE(PAGE_OS) + QW1_CPPR, 1, 0xff));
+	/*
+	 * An IPI from CPU 1 to CPU 0: CPU 0's IPI source (LISN 0) targets it with
+	 * EISN 0; CPU 1 stores to its trigger page.
+	 */
+	{
+		uint64_t trig;
+
+		ck_assert_int_eq(xhcall(0, HC_GET_SOURCE_INFO, "0, 0", &ret), H_SUCCESS);
+		ck_assert_int_eq(irqchip_json_u64(test_get(ret, "values.2"), &trig), 0);
+		json_object_put(ret);
+		ck_assert_uint_eq(trig, XESB);	/* two pages: the even one triggers */
+		ck_assert_int_eq(xhcall(0, HC_SET_SOURCE_CONFIG, "2, 0, 0, 6, 0", NULL),
+		    H_SUCCESS);
+		json_object_put(xmmio(false, "esb", 0, (1ULL << 16) + ESB_SET_PQ(PQ_00), 8, 0));
+		ret = xmmio(true, "esb", 1, trig - XESB, 8, 0);
+		e = only_effect(ret, "cpu-irq");
+		ck_assert_int_eq(test_get_int(e, "cpu"), 0);
+		ck_assert_int_eq(test_get_int(e, "level"), 1);
+		json_object_put(ret);
+		/* CPU 0's queue: generation 1, EISN 0. */
+		ck_assert_uint_eq(ram[0], 0x80);
+		ck_assert_uint_eq(ram[1] | ram[2] | ram[3], 0);
+		ret = xmmio(false, "tima", 0, TM_PAGE(PAGE_OS) + ACK_OS_REG, 2, 0);
+		ck_assert_int_eq(test_get_int(ret, "value"), NSR_EO << 8 | XPRIO);
+		json_object_put(ret);
+		ret = xmmio(false, "esb", 0, (1ULL << 16) + ESB_SET_PQ(PQ_00), 8, 0);
+		ck_assert_int_eq(test_get_int(ret, "value"), PQ_10);
+		json_object_put(ret);
+		json_object_put(xmmio(true, "tima", 0, TM_PAGE(PAGE_OS) + QW1_CPPR, 1, 0xff));
+	}
 	/* A TIMA access names a CPU that exists. */
 	free(test_call_err(h.c, "mmio-read", "{\"id\": \"v\", \"window\": \"tima\", "
 	    "\"cpu\": 2, \"offset\": 131088, \"size\": 1}", NULL, 0, "InvalidParameter"));
