@@ -3,6 +3,10 @@
 noinst_PROGRAMS += tests/bench/bench_its
 tests_bench_bench_its_SOURCES = tests/bench/bench_its.c
 tests_bench_bench_its_LDADD = emul/gicv3-its/libgicv3_its.la
+noinst_PROGRAMS += tests/bench/bench_its_msi
+tests_bench_bench_its_msi_SOURCES = tests/bench/bench_its_msi.c
+tests_bench_bench_its_msi_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
+tests_bench_bench_its_msi_LDADD = daemon/libserver.la proto/libirqchip.la -lpthread
 
 if HOST_X86_64
 noinst_PROGRAMS += tests/bench/bench_inject
@@ -12,12 +16,14 @@ tests_bench_bench_inject_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_bench_bench_inject_LDADD = tests/vmm/libtestvm.la daemon/libirqchip-embedded.la \
 	proto/libirqchip.la $(JSONC_LIBS) -lpthread
 
-bench: tests/bench/bench_inject daemon/irqchipd tests/bench/bench_its
+bench: tests/bench/bench_inject daemon/irqchipd tests/bench/bench_its tests/bench/bench_its_msi
 	tests/bench/bench_inject --daemon daemon/irqchipd
 	tests/bench/bench_its
+	tests/bench/bench_its_msi
 else
 # The emulator benchmarks need no KVM and run on every host.
-bench: tests/bench/bench_its
+bench: tests/bench/bench_its tests/bench/bench_its_msi
 	tests/bench/bench_its
+	tests/bench/bench_its_msi
 endif
 .PHONY: bench
