@@ -446,6 +446,49 @@ input_chip(struct chip *chip, unsigned line)
 	return chip;
 }
 
+struct chip *
+chip_need_line(struct server *srv, const struct args *a, struct reply *r)
+{
+	struct chip *chip = chip_need(srv, a, r);
+
+	if (chip == NULL || chip_check_line(chip, args_u64(a, "line", 0), r) < 0)
+		return NULL;
+	return chip;
+}
+
+int
+chip_parse_window(json_object *o, const char *arg, uint64_t *base, uint64_t *size,
+    struct reply *r)
+{
+	json_object *v;
+	char esc[96];
+
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		if (strcmp(key, "address") != 0 && strcmp(key, "size") != 0)
+			return reply_error(r, ERR_INVALID_PARAMETER, "argument '%s' has an "
+			    "unknown member '%s'; allowed: address, size", arg,
+			    log_escape(key, esc, sizeof esc));
+	}
+	if (!json_object_object_get_ex(o, "address", &v) || wire_get_u64(v, base) < 0 ||
+	    !json_object_object_get_ex(o, "size", &v) || wire_get_u64(v, size) < 0 ||
+	    *size == 0 || *base + *size - 1 < *base)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument '%s' must be "
+		    "{\"address\": A, \"size\": S} with S > 0 and A + S within 2^64", arg);
+	return 0;
+}
+
+void
+chip_route_line(struct chip *chip, struct request *req, unsigned line, int level)
+{
+	struct delivery d = {
+		.kind = DELIVER_GSI_LINE, .chip = chip, .line = line, .gsi = line,
+		.level = level,
+	};
+
+	inject(chip->srv, req, &d);
+}
+
 int
 chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
     bool level)

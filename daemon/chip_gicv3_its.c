@@ -239,15 +239,6 @@ its_chip_describe(struct chip *chip, json_object *o)
 }
 
 static json_object *
-hex64(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
-	return json_object_new_string(buf);
-}
-
-static json_object *
 error_json(const struct its_cmd_error *e)
 {
 	json_object *o = json_object_new_object();
@@ -331,11 +322,11 @@ its_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 	its_chip_describe(chip, r->ret);
 	json_object_object_add(regs, "ctlr", json_object_new_int64(rs.ctlr));
 	json_object_object_add(regs, "iidr", json_object_new_int64(rs.iidr));
-	json_object_object_add(regs, "cbaser", hex64(rs.cbaser));
-	json_object_object_add(regs, "cwriter", hex64(rs.cwriter));
-	json_object_object_add(regs, "creadr", hex64(rs.creadr));
+	json_object_object_add(regs, "cbaser", json_hex64(rs.cbaser));
+	json_object_object_add(regs, "cwriter", json_hex64(rs.cwriter));
+	json_object_object_add(regs, "creadr", json_hex64(rs.creadr));
 	for (int i = 0; i < ITS_BASER_COUNT; i++)
-		json_object_array_add(baser, hex64(rs.baser[i]));
+		json_object_array_add(baser, json_hex64(rs.baser[i]));
 	json_object_object_add(regs, "baser", baser);
 	json_object_object_add(r->ret, "registers", regs);
 	json_object_object_add(r->ret, "quiescent", json_object_new_boolean(st.quiescent));

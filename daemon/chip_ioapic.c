@@ -233,15 +233,6 @@ ioapic_chip_describe(struct chip *chip, json_object *o)
 	json_object_object_add(o, "version", json_object_new_int(ic->version));
 }
 
-static json_object *
-hex_u64(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
-	return json_object_new_string(buf);
-}
-
 static void
 counters_add(json_object *o, const struct ioapic_pin_counters *c)
 {
@@ -315,7 +306,7 @@ ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 		ioapic_rte_to_msi(p->rte, &msg);
 		json_object_object_add(o, "pin", json_object_new_int64(pin));
 		json_object_object_add(o, "gsi", json_object_new_int64(chip->gsi_base + pin));
-		json_object_object_add(o, "rte", hex_u64(p->rte));
+		json_object_object_add(o, "rte", json_hex64(p->rte));
 		json_object_object_add(o, "vector", json_object_new_int(f.vector));
 		json_object_object_add(o, "delivery-mode",
 		    json_object_new_string(delivery_mode_names[f.delivery_mode & 7]));

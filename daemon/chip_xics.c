@@ -95,27 +95,6 @@ static const struct arg_spec xics_config_args[] = {
 
 /* Reads the msi-window object: exactly address and size. */
 static int
-parse_msi_window(json_object *o, uint64_t *base, uint64_t *size, struct reply *r)
-{
-	json_object *v;
-	char esc[96];
-
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "address") != 0 && strcmp(key, "size") != 0)
-			return reply_error(r, ERR_INVALID_PARAMETER, "argument 'msi-window' has "
-			    "an unknown member '%s'; allowed: address, size",
-			    log_escape(key, esc, sizeof esc));
-	}
-	if (!json_object_object_get_ex(o, "address", &v) || wire_get_u64(v, base) < 0 ||
-	    !json_object_object_get_ex(o, "size", &v) || wire_get_u64(v, size) < 0 ||
-	    *size == 0 || *base + *size - 1 < *base)
-		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'msi-window' must be "
-		    "{\"address\": A, \"size\": S} with S > 0 and A + S within 2^64");
-	return 0;
-}
-
-static int
 xics_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 {
 	struct xics_config cfg;
@@ -130,7 +109,8 @@ xics_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 		    "'sources': numbers %u..%" PRIu64 " go past 2^24 - 1, the widest XISR",
 		    cfg.irq_base, (uint64_t)cfg.irq_base + cfg.nsources - 1);
 	if (args_obj(a, "msi-window") != NULL &&
-	    parse_msi_window(args_obj(a, "msi-window"), &cfg.msi_base, &cfg.msi_size, r) < 0)
+	    chip_parse_window(args_obj(a, "msi-window"), "msi-window", &cfg.msi_base,
+	    &cfg.msi_size, r) < 0)
 		return -EINVAL;
 
 	xc = xcalloc(1, sizeof *xc);
@@ -488,19 +468,6 @@ xics_chip_announce(struct chip *chip, struct request *req)
 		xics_announce_lines(xc->x);
 }
 
-/* kvm mode: the source's level, or an edge, goes to the GSI of the same number. */
-static int
-route_line(struct xics_chip *xc, struct request *req, unsigned line, int level)
-{
-	struct delivery d = {
-		.kind = DELIVER_GSI_LINE, .chip = xc->chip, .line = line, .gsi = line,
-		.level = level,
-	};
-
-	inject(xc->chip->srv, req, &d);
-	return 0;
-}
-
 static int
 xics_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
     bool level)
@@ -524,12 +491,17 @@ xics_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsign
 		xc->inputs[i] = 0;
 		if (!level)
 			return 0;
-		return xc->kvm_mode ? route_line(xc, req, line, 1) :
-		    xics_set_irq(xc->x, line, true);
+		if (!xc->kvm_mode)
+			return xics_set_irq(xc->x, line, true);
+		chip_route_line(xc->chip, req, line, 1);
+		return 0;
 	}
 	if (was == now)
 		return 0;
-	return xc->kvm_mode ? route_line(xc, req, line, now) : xics_set_irq(xc->x, line, now);
+	if (!xc->kvm_mode)
+		return xics_set_irq(xc->x, line, now);
+	chip_route_line(xc->chip, req, line, now);
+	return 0;
 }
 
 static int
@@ -554,7 +526,8 @@ xics_chip_msi(struct chip *chip, struct request *req, const struct msi_write *m,
 			chip_guest_error(chip, "msi-bad-data", why);
 			return 0;
 		}
-		return route_line(xc, req, irq, 1);
+		chip_route_line(chip, req, irq, 1);
+		return 0;
 	}
 	(void)xics_msi_write(xc->x, m->address, m->data);
 	return 0;

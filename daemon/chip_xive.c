@@ -152,27 +152,6 @@ static const struct arg_spec xive_config_args[] = {
 };
 
 static int
-parse_msi_window(json_object *o, uint64_t *base, uint64_t *size, struct reply *r)
-{
-	json_object *v;
-	char esc[96];
-
-	json_object_object_foreach(o, key, val) {
-		(void)val;
-		if (strcmp(key, "address") != 0 && strcmp(key, "size") != 0)
-			return reply_error(r, ERR_INVALID_PARAMETER, "argument 'msi-window' has "
-			    "an unknown member '%s'; allowed: address, size",
-			    log_escape(key, esc, sizeof esc));
-	}
-	if (!json_object_object_get_ex(o, "address", &v) || wire_get_u64(v, base) < 0 ||
-	    !json_object_object_get_ex(o, "size", &v) || wire_get_u64(v, size) < 0 ||
-	    *size == 0 || *base + *size - 1 < *base)
-		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'msi-window' must be "
-		    "{\"address\": A, \"size\": S} with S > 0 and A + S within 2^64");
-	return 0;
-}
-
-static int
 xive_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 {
 	struct xive_config cfg = {
@@ -198,7 +177,8 @@ xive_chip_create(struct chip *chip, const struct args *a, struct reply *r)
 		return reply_error(r, ERR_INVALID_PARAMETER, "arguments 'irq-base' and "
 		    "'sources' go past the last LISN of block 0 (2^28 - 1)");
 	if (args_obj(a, "msi-window") != NULL &&
-	    parse_msi_window(args_obj(a, "msi-window"), &cfg.msi_base, &cfg.msi_size, r) < 0)
+	    chip_parse_window(args_obj(a, "msi-window"), "msi-window", &cfg.msi_base,
+	    &cfg.msi_size, r) < 0)
 		return -EINVAL;
 	if (pair_id != NULL) {
 		pair = chip_find(chip->srv, pair_id);
@@ -294,15 +274,6 @@ xive_chip_describe(struct chip *chip, json_object *o)
 		json_object_object_add(o, "pair-with", json_object_new_string(chip->pair->id));
 }
 
-static json_object *
-hex64(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof buf, "0x%016" PRIx64, v);
-	return json_object_new_string(buf);
-}
-
 /* One claimed source, flat for irqchipctl's tables. */
 static json_object *
 source_json(struct xive_chip *xc, uint32_t irq, const struct xive_source_state *s)
@@ -344,7 +315,7 @@ end_json(unsigned index, const struct xive_end_state *es)
 	json_object_object_add(o, "cpu", json_object_new_int64(index / XIVE_PRIORITIES));
 	json_object_object_add(o, "priority", json_object_new_int64(index % XIVE_PRIORITIES));
 	json_object_object_add(o, "enqueue", json_object_new_boolean(f.enqueue));
-	json_object_object_add(o, "qaddr", hex64(f.qaddr));
+	json_object_object_add(o, "qaddr", json_hex64(f.qaddr));
 	json_object_object_add(o, "qsize", json_object_new_int64(f.qshift != 0 ?
 	    (int64_t)1 << f.qshift : 0));
 	json_object_object_add(o, "qindex", json_object_new_int64(f.qindex));
@@ -666,9 +637,9 @@ xive_chip_announce(struct chip *chip, struct request *req)
 	xive_announce_lines(xc->x);
 }
 
+/* One guest access in either window: the ESB's, or the calling CPU's TIMA. */
 static int
-xive_chip_mmio_read(struct chip *chip, struct request *req, struct mmio_access *acc,
-    struct reply *r)
+xive_access(struct chip *chip, struct mmio_access *acc, bool write, struct reply *r)
 {
 	struct xive_chip *xc = chip->priv;
 	int rc;
@@ -679,48 +650,33 @@ xive_chip_mmio_read(struct chip *chip, struct request *req, struct mmio_access *
 	if (acc->window == WINDOW_TIMA && acc->cpu >= xc->cfg.ncpus)
 		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'cpu' must be in 0..%u "
 		    "for a TIMA access", xc->cfg.ncpus - 1);
-	rc = acc->window == WINDOW_ESB ?
-	    xive_esb_read(xc->x, acc->offset, acc->size, &acc->value) :
-	    xive_tima_read(xc->x, acc->cpu, acc->offset, acc->size, &acc->value);
+	if (acc->window == WINDOW_ESB)
+		rc = write ? xive_esb_write(xc->x, acc->offset, acc->size, acc->value) :
+		    xive_esb_read(xc->x, acc->offset, acc->size, &acc->value);
+	else
+		rc = write ? xive_tima_write(xc->x, acc->cpu, acc->offset, acc->size,
+		    acc->value) : xive_tima_read(xc->x, acc->cpu, acc->offset, acc->size,
+		    &acc->value);
 	if (rc < 0)
 		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u: "
 		    "not an access the XIVE takes", acc->offset, acc->size);
 	return 0;
+}
+
+static int
+xive_chip_mmio_read(struct chip *chip, struct request *req, struct mmio_access *acc,
+    struct reply *r)
+{
+	return xive_access(chip, acc, false, r);
 }
 
 static int
 xive_chip_mmio_write(struct chip *chip, struct request *req, const struct mmio_access *acc,
     struct reply *r)
 {
-	struct xive_chip *xc = chip->priv;
-	int rc;
+	struct mmio_access a = *acc;
 
-	if (xc->kvm_mode)
-		return reply_error(r, ERR_UNSUPPORTED, "chip '%s' is in kvm mode: its ESB and "
-		    "TIMA pages are KVM's", chip->id);
-	if (acc->window == WINDOW_TIMA && acc->cpu >= xc->cfg.ncpus)
-		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'cpu' must be in 0..%u "
-		    "for a TIMA access", xc->cfg.ncpus - 1);
-	rc = acc->window == WINDOW_ESB ?
-	    xive_esb_write(xc->x, acc->offset, acc->size, acc->value) :
-	    xive_tima_write(xc->x, acc->cpu, acc->offset, acc->size, acc->value);
-	if (rc < 0)
-		return reply_error(r, ERR_INVALID_PARAMETER, "offset 0x%" PRIx64 " size %u: "
-		    "not an access the XIVE takes", acc->offset, acc->size);
-	return 0;
-}
-
-/* kvm mode: the source's level, or an edge, goes to the GSI of the same number. */
-static int
-route_line(struct xive_chip *xc, struct request *req, unsigned line, int level)
-{
-	struct delivery d = {
-		.kind = DELIVER_GSI_LINE, .chip = xc->chip, .line = line, .gsi = line,
-		.level = level,
-	};
-
-	inject(xc->chip->srv, req, &d);
-	return 0;
+	return xive_access(chip, &a, true, r);
 }
 
 static int
@@ -734,15 +690,20 @@ xive_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsign
 
 	if (xc->kvm_mode && !xc->claimed[i])
 		return -ENOENT;
-	if (xc->kvm_mode && !xc->lsi[i])
-		return level ? route_line(xc, req, line, 1) : 0;
+	if (xc->kvm_mode && !xc->lsi[i]) {
+		if (level)
+			chip_route_line(chip, req, line, 1);
+		return 0;
+	}
 	if (xc->kvm_mode) {
 		if (level)
 			xc->inputs[i] |= (uint8_t)(1U << source);
 		else
 			xc->inputs[i] &= (uint8_t)~(1U << source);
 		now = xc->inputs[i] != 0;
-		return was == now ? 0 : route_line(xc, req, line, now);
+		if (was != now)
+			chip_route_line(chip, req, line, now);
+		return 0;
 	}
 
 	/* An MSI fires on each rising input; it has no level to remember. */
@@ -787,7 +748,8 @@ xive_chip_msi(struct chip *chip, struct request *req, const struct msi_write *m,
 			chip_guest_error(chip, "msi-bad-data", why);
 			return 0;
 		}
-		return route_line(xc, req, m->data, 1);
+		chip_route_line(chip, req, m->data, 1);
+		return 0;
 	}
 	(void)xive_msi_write(xc->x, m->address, m->data);
 	return 0;

@@ -261,17 +261,6 @@ cmd_mmio_write(struct request *req, struct args *a, struct reply *r)
 	return chip_mmio(chip, req, a, true, NULL, r);
 }
 
-/* The chip and line named by "id" and "line", or an error naming the range. */
-static struct chip *
-need_line(struct request *req, const struct args *a, struct reply *r)
-{
-	struct chip *chip = chip_need(req->srv, a, r);
-
-	if (chip == NULL || chip_check_line(chip, args_u64(a, "line", 0), r) < 0)
-		return NULL;
-	return chip;
-}
-
 /* A line hook's refusal, as the client reads it. */
 static int
 line_outcome(struct chip *chip, uint64_t line, int rc, struct reply *r)
@@ -289,7 +278,7 @@ line_outcome(struct chip *chip, uint64_t line, int rc, struct reply *r)
 static int
 cmd_line_set(struct request *req, struct args *a, struct reply *r)
 {
-	struct chip *chip = need_line(req, a, r);
+	struct chip *chip = chip_need_line(req->srv, a, r);
 
 	if (chip == NULL)
 		return -EINVAL;
@@ -300,7 +289,7 @@ cmd_line_set(struct request *req, struct args *a, struct reply *r)
 static int
 cmd_line_pulse(struct request *req, struct args *a, struct reply *r)
 {
-	struct chip *chip = need_line(req, a, r);
+	struct chip *chip = chip_need_line(req->srv, a, r);
 
 	if (chip == NULL)
 		return -EINVAL;

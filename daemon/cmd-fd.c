@@ -43,21 +43,11 @@ cmd_irqfd_del(struct request *req, struct args *a, struct reply *r)
 	return 0;
 }
 
-static struct chip *
-need_line(struct request *req, const struct args *a, struct reply *r)
-{
-	struct chip *chip = chip_need(req->srv, a, r);
-
-	if (chip == NULL || chip_check_line(chip, args_u64(a, "line", 0), r) < 0)
-		return NULL;
-	return chip;
-}
-
 static int
 cmd_notifier_add(struct request *req, struct args *a, struct reply *r)
 {
 	struct server *srv = req->srv;
-	struct chip *chip = need_line(req, a, r);
+	struct chip *chip = chip_need_line(req->srv, a, r);
 	unsigned line = (unsigned)args_u64(a, "line", 0);
 	bool level = strcmp(args_str(a, "mode", "edge"), "level") == 0;
 	struct notifier *n;
@@ -97,7 +87,7 @@ static int
 cmd_notifier_del(struct request *req, struct args *a, struct reply *r)
 {
 	struct server *srv = req->srv;
-	struct chip *chip = need_line(req, a, r);
+	struct chip *chip = chip_need_line(req->srv, a, r);
 	unsigned line = (unsigned)args_u64(a, "line", 0);
 	struct notifier *n;
 

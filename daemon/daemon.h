@@ -244,6 +244,8 @@ json_object *state_save(const struct state_desc *, const void *base);
  * written and must be thrown away.
  */
 int state_load(const struct state_desc *, json_object *st, void *base, struct reply *);
+/* A 64-bit register as people read it: "0x%016x". */
+json_object *json_hex64(uint64_t);
 /* The declared fields alone, for the raw part of chip-query. */
 json_object *state_to_json(const struct state_field *, size_t n, const void *base);
 
@@ -550,6 +552,13 @@ void chip_announce_state(struct chip *, const char *what);
 int chip_mmio(struct chip *, struct request *, const struct args *, bool write,
     uint64_t *value, struct reply *);
 int chip_check_line(struct chip *, uint64_t line, struct reply *);
+/* The chip named by args "id" whose lines include args "line", or an error. */
+struct chip *chip_need_line(struct server *, const struct args *, struct reply *);
+/* A {"address", "size"} object (chip-add's msi-window), naming arg in errors. */
+int chip_parse_window(json_object *, const char *arg, uint64_t *base, uint64_t *size,
+    struct reply *);
+/* POWER kvm modes: a source's level or edge goes to the GSI of the same number. */
+void chip_route_line(struct chip *, struct request *, unsigned line, int level);
 int chip_line_set(struct chip *, struct request *, unsigned line, unsigned source,
     bool level);
 int chip_line_pulse(struct chip *, struct request *, unsigned line, unsigned source);

@@ -83,8 +83,8 @@ set_uint(void *base, const struct state_field *f, uint64_t v)
 	}
 }
 
-static json_object *
-hex64(uint64_t v)
+json_object *
+json_hex64(uint64_t v)
 {
 	char buf[24];
 
@@ -130,7 +130,7 @@ state_to_json(const struct state_field *fields, size_t n, const void *base)
 			v = json_object_new_boolean(get_uint(base, f) != 0);
 			break;
 		case STATE_HEX64:
-			v = hex64(get_uint(base, f));
+			v = json_hex64(get_uint(base, f));
 			break;
 		case STATE_OPTIONAL:
 			memcpy(&present, (const char *)base + f->count_offset, sizeof present);
