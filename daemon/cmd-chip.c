@@ -599,7 +599,7 @@ static const struct command chip_commands[] = {
 	{ "chip-load", cmd_chip_load, ARGS(chip_load_args), CMD_EFFECTS,
 	    "replace a controller's state; every route is re-announced" },
 	{ "chip-reset", cmd_chip_reset, ARGS(id_args), CMD_EFFECTS, "architectural reset" },
-	{ "chip-select", cmd_chip_select, ARGS(id_args), 0,
+	{ "chip-select", cmd_chip_select, ARGS(id_args), CMD_EFFECTS,
 	    "POWER: make this chip the one that takes hcall and rtas" },
 	{ "mmio-read", cmd_mmio_read, ARGS(mmio_read_args), CMD_EFFECTS,
 	    "a guest register read" },

@@ -1470,8 +1470,18 @@ START_TEST(test_xive_pair_linux)
 	ck_assert_uint_eq(ram[0x10004], v >> 24);
 	ck_assert_uint_eq(ram[0x10007], v & 0xff);
 
-	/* Back to XICS (a guest reset): H_INT_* are no XICS calls again. */
-	json_object_put(test_call_ok(h.c, "chip-select", "{\"id\": \"x\"}", NULL, 0));
+	/*
+	 * Back to XICS (a guest reset). First leave CPU 1's line up with an
+	 * undelivered event: the reset of XIVE lowers it, in the reply.
+	 */
+	ret = test_call_ok(h.c, "msi", "{\"address\": \"0x40000000000\", \"data\": 4100}",
+	    NULL, 0);
+	json_object_put(ret);
+	ret = test_call_ok(h.c, "chip-select", "{\"id\": \"x\"}", NULL, 0);
+	e = only_effect(ret, "cpu-irq");
+	ck_assert_int_eq(test_get_int(e, "cpu"), 1);
+	ck_assert_int_eq(test_get_int(e, "level"), 0);
+	json_object_put(ret);
 	/* The switch reset XICS: CPPR is 0 until the guest's boot opens it. */
 	ck_assert_int_eq(xhcall(0, 0x68, "255", NULL), H_SUCCESS);
 	ck_assert_int_eq(xhcall(0, HC_GET_QUEUE_INFO, "0, 0, 6", NULL), H_FUNCTION);
