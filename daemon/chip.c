@@ -127,7 +127,7 @@ server_limits(void)
 	json_object_object_add(l, "max-fds", json_object_new_int(WIRE_MAX_FDS));
 	json_object_object_add(l, "max-depth", json_object_new_int(WIRE_MAX_DEPTH));
 	json_object_object_add(l, "max-chips", json_object_new_int(MAX_CHIPS));
-	json_object_object_add(l, "max-gsi", json_object_new_int(4095));
+	json_object_object_add(l, "max-gsi", json_object_new_int(GSI_MAX));
 	json_object_object_add(l, "max-line", json_object_new_int64(LINE_MAX_GLOBAL));
 	json_object_object_add(l, "max-memory-regions",
 	    json_object_new_int(MEMORY_MAX_REGIONS));

@@ -10,23 +10,16 @@
 #include "daemon.h"
 #include "xmalloc.h"
 
-/* The widest GSI KVM routes (KVM_MAX_IRQ_ROUTES is 4096 on every architecture). */
-#define MAX_GSI		4095
 
 static int
 cmd_irqfd_add(struct request *req, struct args *a, struct reply *r)
 {
 	struct server *srv = req->srv;
 	unsigned gsi = (unsigned)args_u64(a, "gsi", 0);
-	struct gsi_irqfd *f;
-
 	if (gsi_irqfd_find(srv, gsi) != NULL)
 		return reply_error(r, ERR_ALREADY_EXISTS, "argument 'gsi': GSI %u already has "
 		    "an irqfd (irqfd-del it first)", gsi);
-	f = xcalloc(1, sizeof *f);
-	f->gsi = gsi;
-	f->fd = args_take_fd(a, "fd");
-	TAILQ_INSERT_TAIL(&srv->irqfds, f, entry);
+	(void)gsi_irqfd_add(srv, gsi, args_take_fd(a, "fd"));
 	return 0;
 }
 
@@ -107,11 +100,11 @@ cmd_notifier_del(struct request *req, struct args *a, struct reply *r)
 #define ARGS(x) x, ARRAY_SIZE(x)
 
 static const struct arg_spec irqfd_add_args[] = {
-	{ "gsi", ARG_U64, R, 0, MAX_GSI, .help = "the GSI the eventfd is bound to" },
+	{ "gsi", ARG_U64, R, 0, GSI_MAX, .help = "the GSI the eventfd is bound to" },
 	{ "fd", ARG_FD, R, .fd_kind = FD_EVENTFD, .help = "eventfd bound with KVM_IRQFD" },
 };
 static const struct arg_spec irqfd_del_args[] = {
-	{ "gsi", ARG_U64, R, 0, MAX_GSI, .help = "the GSI" },
+	{ "gsi", ARG_U64, R, 0, GSI_MAX, .help = "the GSI" },
 };
 static const char *const notifier_modes[] = { "edge", "level", NULL };
 static const struct arg_spec notifier_add_args[] = {

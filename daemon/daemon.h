@@ -334,6 +334,12 @@ struct gsi_irqfd {
 	uint64_t writes;
 	TAILQ_ENTRY(gsi_irqfd) entry;
 };
+/* The widest GSI KVM routes (KVM_MAX_IRQ_ROUTES is 4096). */
+#define GSI_MAX		4095
+
+/* Registers fd for gsi (the caller checked it has none); it owns fd from now on. */
+struct gsi_irqfd *gsi_irqfd_add(struct server *, unsigned gsi, int fd);
+/* The irqfd of gsi, or NULL: a table lookup, whatever the number of irqfds. */
 struct gsi_irqfd *gsi_irqfd_find(struct server *, unsigned gsi);
 void gsi_irqfd_free(struct server *, struct gsi_irqfd *);
 
@@ -662,6 +668,7 @@ struct server {
 	struct chip_list chips;
 	struct chip *presenter;		/* chip-select's choice among hcall chips */
 	struct gsi_irqfd_list irqfds;
+	struct gsi_irqfd *irqfd_by_gsi[GSI_MAX + 1];	/* the same, by GSI */
 	struct notifier_list notifiers;
 	struct mem_region_list memory;
 	char token[33];			/* session token: 128 random bits, hex */

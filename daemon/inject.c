@@ -36,20 +36,27 @@
 #include "xmalloc.h"
 
 struct gsi_irqfd *
+gsi_irqfd_add(struct server *srv, unsigned gsi, int fd)
+{
+	struct gsi_irqfd *f = xcalloc(1, sizeof *f);
+
+	f->gsi = gsi;
+	f->fd = fd;
+	TAILQ_INSERT_TAIL(&srv->irqfds, f, entry);
+	srv->irqfd_by_gsi[gsi] = f;
+	return f;
+}
+
+struct gsi_irqfd *
 gsi_irqfd_find(struct server *srv, unsigned gsi)
 {
-	struct gsi_irqfd *f;
-
-	TAILQ_FOREACH(f, &srv->irqfds, entry) {
-		if (f->gsi == gsi)
-			return f;
-	}
-	return NULL;
+	return gsi <= GSI_MAX ? srv->irqfd_by_gsi[gsi] : NULL;
 }
 
 void
 gsi_irqfd_free(struct server *srv, struct gsi_irqfd *f)
 {
+	srv->irqfd_by_gsi[f->gsi] = NULL;
 	TAILQ_REMOVE(&srv->irqfds, f, entry);
 	close(f->fd);
 	free(f);
