@@ -31,6 +31,15 @@
 
 #include "testlib.h"
 
+/* The process harness (testlib), by the names this suite reads best with. */
+#define remove_dir		test_remove_dir
+#define proc_init		test_proc_init
+#define spawn			test_spawn
+#define status_code		test_status_code
+#define proc_wait		test_proc_wait
+#define proc_stop		test_proc_stop
+#define connect_when_ready	test_connect_when_ready
+
 static const char *const all_flags[] = {
 	"--socket-path", "--fd", "--socket-mode", "--allow-uid", "--print-capabilities",
 	"--list-commands", "--log-level", "--log-file", "--syslog", "--exit-on-disconnect",
@@ -106,27 +115,6 @@ wait_file_contains(const char *path, const char *needle, int timeout_ms)
 	}
 }
 
-/* Removes dir and the files in it. */
-static void
-remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		if (unlink(path) < 0)
-			rmdir(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static void
 set_addr(struct sockaddr_un *sun, const char *path)
 {
@@ -193,144 +181,6 @@ assert_closed(int fd)
 
 /* ---- processes started here: inherited fds, environment, captured output ---- */
 
-enum activation { ACT_NONE, ACT_OK, ACT_OTHER_PID, ACT_TWO_FDS };
-
-struct proc {
-	pid_t pid;
-	char dir[64];
-	char sock[128];
-	char log[128];
-	char err[128];
-};
-
-static void
-proc_init(struct proc *p)
-{
-	memset(p, 0, sizeof *p);
-	test_make_dir(p->dir, sizeof p->dir);
-	snprintf(p->sock, sizeof p->sock, "%s/sock", p->dir);
-	snprintf(p->log, sizeof p->log, "%s/log", p->dir);
-	snprintf(p->err, sizeof p->err, "%s/stderr", p->dir);
-}
-
-/*
- * Starts the daemon with args; fd (if >= 0) becomes its fd as_fd, everything
- * else above stderr is closed; stderr goes to p->err.
- */
-static void
-spawn(struct proc *p, const char *const *args, int fd, int as_fd, enum activation act)
-{
-	char prog[512], pidbuf[32];
-	const char *argv[32];
-	int n = 0;
-
-	argv[n++] = test_program("daemon/irqchipd", prog, sizeof prog);
-	for (int i = 0; args[i] != NULL && n < 31; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	p->pid = fork();
-	ck_assert_int_ge(p->pid, 0);
-	if (p->pid == 0) {
-		int null = open("/dev/null", O_RDWR), e;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		e = open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(e, 2);
-		if (fd >= 0) {
-			if (fd != as_fd)
-				dup2(fd, as_fd);
-			fcntl(as_fd, F_SETFD, 0);
-		}
-		for (int i = 3; i < 1024; i++) {
-			if (fd < 0 || i != as_fd)
-				close(i);
-		}
-		unsetenv("LISTEN_PID");
-		unsetenv("LISTEN_FDS");
-		if (act != ACT_NONE) {
-			snprintf(pidbuf, sizeof pidbuf, "%d",
-			    (int)(act == ACT_OTHER_PID ? getppid() : getpid()));
-			setenv("LISTEN_PID", pidbuf, 1);
-			setenv("LISTEN_FDS", act == ACT_TWO_FDS ? "2" : "1", 1);
-		}
-		test_execv(argv[0], argv);
-		_exit(127);
-	}
-}
-
-static int
-status_code(int status)
-{
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* The exit code once it exits by itself within timeout_ms, else -1. */
-static int
-proc_wait(struct proc *p, int timeout_ms)
-{
-	int64_t deadline = test_now_ms() + timeout_ms;
-	int status;
-
-	while (p->pid > 0) {
-		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-			p->pid = 0;
-			return status_code(status);
-		}
-		if (test_now_ms() > deadline)
-			return -1;
-		test_sleep_ms(5);
-	}
-	return -1;
-}
-
-/* SIGTERM (SIGKILL if that does not work); the exit code. Removes the directory. */
-static int
-proc_stop(struct proc *p)
-{
-	int rc = 0, status;
-
-	if (p->pid > 0) {
-		kill(p->pid, SIGTERM);
-		rc = proc_wait(p, 5000);
-		if (rc < 0) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &status, 0);
-			p->pid = 0;
-			rc = status_code(status);
-		}
-	}
-	remove_dir(p->dir);
-	return rc;
-}
-
-/* Connects to path, retrying (5 s) while nobody listens yet; negotiates. */
-static struct irqchip_client *
-connect_when_ready(const char *path)
-{
-	struct test_daemon fake;
-	int64_t deadline = test_now_ms() + 5000;
-	struct irqchip_client *c = NULL;
-	char *cause = NULL;
-
-	for (;;) {
-		int rc = irqchip_client_connect(path, &c, &cause);
-
-		if (rc == 0)
-			break;
-		ck_assert_msg(test_now_ms() < deadline &&
-		    (rc == -ECONNREFUSED || rc == -ENOENT),
-		    "connect %s: %s", path, cause != NULL ? cause : strerror(-rc));
-		free(cause);
-		cause = NULL;
-		test_sleep_ms(10);
-	}
-	irqchip_client_close(c);
-	memset(&fake, 0, sizeof fake);
-	snprintf(fake.sock, sizeof fake.sock, "%s", path);
-	return test_connect(&fake);
-}
 
 
 /* ---- informational flags ---- */

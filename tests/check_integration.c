@@ -38,233 +38,32 @@
 #define STORM_LIMIT	10000	/* SPECS.md 3.3.4 */
 #define STORM_DELAY_MS	10
 
+/* The shared helpers (testlib), by the short names this suite reads best with. */
+#define keep			test_keep
+#define keep_str		test_keep_str
+#define call_fds		test_callf_fds
+#define call(command, ...)	test_callf_fds(command, NULL, 0, __VA_ARGS__)
+#define err_fds			test_errf_fds
+#define err(class, command, ...) test_errf_fds(class, command, NULL, 0, __VA_ARGS__)
+#define effects_of		test_effects_of
+#define neffects		test_neffects
+#define js			test_js
+#define effect			test_effect
+#define check_route		test_check_route
+#define check_unroute		test_check_unroute
+#define check_signal_msi	test_check_signal_msi
+#define check_no_effects	test_check_no_effects
+#define new_efd			test_new_efd
+#define efd_take		test_efd_take
+#define efd_wait		test_efd_wait
+#define efd_signal		test_efd_signal
+#define status_counter		test_status_counter
+#define wait_counter		test_wait_counter
+#define next_event		test_next_event
+#define now_ms_f		test_now_ms_f
+
 static struct test_daemon D;
 static struct irqchip_client *C;
-
-/* Replies and strings a test holds, released by the teardown. */
-static json_object **pool;
-static size_t npool, pool_cap;
-static char **strs;
-static size_t nstrs, strs_cap;
-static int efds[64];
-static unsigned nefds;
-
-static json_object *
-keep(json_object *o)
-{
-	if (npool == pool_cap) {
-		pool_cap = pool_cap ? 2 * pool_cap : 64;
-		pool = realloc(pool, pool_cap * sizeof *pool);
-		ck_assert_ptr_nonnull(pool);
-	}
-	pool[npool++] = o;
-	return o;
-}
-
-static char *
-keep_str(char *s)
-{
-	if (nstrs == strs_cap) {
-		strs_cap = strs_cap ? 2 * strs_cap : 16;
-		strs = realloc(strs, strs_cap * sizeof *strs);
-		ck_assert_ptr_nonnull(strs);
-	}
-	strs[nstrs++] = s;
-	return s;
-}
-
-static void
-release_all(void)
-{
-	for (size_t i = 0; i < npool; i++)
-		json_object_put(pool[i]);
-	npool = 0;
-	for (size_t i = 0; i < nstrs; i++)
-		free(strs[i]);
-	nstrs = 0;
-}
-
-static double
-now_ms_f(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static char *
-vfmt(const char *fmt, va_list ap)
-{
-	char *s;
-	int n;
-
-	if (fmt == NULL)
-		return NULL;
-	n = vasprintf(&s, fmt, ap);
-	ck_assert_int_ge(n, 0);
-	return s;
-}
-
-/* Executes command with printf-formatted JSON arguments on C; asserts success. */
-static json_object * __attribute__((format(printf, 4, 5)))
-call_fds(const char *command, const int *fds, unsigned nfds, const char *fmt, ...)
-{
-	va_list ap;
-	char *args;
-	json_object *ret;
-
-	va_start(ap, fmt);
-	args = vfmt(fmt, ap);
-	va_end(ap);
-	ret = test_call_ok(C, command, args, fds, nfds);
-	free(args);
-	return keep(ret);
-}
-
-#define call(command, ...) call_fds(command, NULL, 0, __VA_ARGS__)
-
-/* Same, asserting an error of class; returns its description. */
-static char * __attribute__((format(printf, 5, 6)))
-err_fds(const char *class, const char *command, const int *fds, unsigned nfds,
-    const char *fmt, ...)
-{
-	va_list ap;
-	char *args;
-	char *desc;
-
-	va_start(ap, fmt);
-	args = vfmt(fmt, ap);
-	va_end(ap);
-	desc = test_call_err(C, command, args, fds, nfds, class);
-	free(args);
-	return keep_str(desc);
-}
-
-#define err(class, command, ...) err_fds(class, command, NULL, 0, __VA_ARGS__)
-
-static json_object *
-effects_of(json_object *ret)
-{
-	json_object *e = test_get(ret, "effects");
-
-	ck_assert_msg(json_object_is_type(e, json_type_array), "effects is not an array: %s",
-	    json_object_to_json_string(ret));
-	return e;
-}
-
-static size_t
-neffects(json_object *ret)
-{
-	return json_object_array_length(effects_of(ret));
-}
-
-static const char *
-js(json_object *o)
-{
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-}
-
-/* Effect i of a reply is kind with body: {"kind": body}. */
-static json_object *
-effect(json_object *ret, size_t i, const char *kind)
-{
-	json_object *list = effects_of(ret), *e, *body;
-
-	ck_assert_msg(i < json_object_array_length(list), "no effect %zu in %s", i, js(list));
-	e = json_object_array_get_idx(list, i);
-	ck_assert_msg(json_object_object_length(e) == 1 &&
-	    json_object_object_get_ex(e, kind, &body), "effect %zu is not a %s: %s", i, kind,
-	    js(e));
-	return body;
-}
-
-static void
-check_route(json_object *ret, size_t i, unsigned gsi, uint64_t address, uint32_t data)
-{
-	json_object *b = effect(ret, i, "route");
-
-	ck_assert_msg(test_get_int(b, "gsi") == gsi, "route gsi: %s, want %u", js(b), gsi);
-	ck_assert_msg((uint64_t)test_get_int(b, "address") == address,
-	    "route address: %s, want 0x%" PRIx64, js(b), address);
-	ck_assert_msg(test_get_int(b, "data") == data, "route data: %s, want 0x%x", js(b), data);
-}
-
-static void
-check_unroute(json_object *ret, size_t i, unsigned gsi)
-{
-	json_object *b = effect(ret, i, "unroute");
-
-	ck_assert_msg(test_get_int(b, "gsi") == gsi, "unroute gsi: %s, want %u", js(b), gsi);
-}
-
-static void
-check_signal_msi(json_object *ret, size_t i, uint64_t address, uint32_t data)
-{
-	json_object *b = effect(ret, i, "signal-msi");
-
-	ck_assert_msg((uint64_t)test_get_int(b, "address") == address,
-	    "signal-msi address: %s, want 0x%" PRIx64, js(b), address);
-	ck_assert_msg(test_get_int(b, "data") == data, "signal-msi data: %s, want 0x%x", js(b),
-	    data);
-}
-
-static void
-check_no_effects(json_object *ret)
-{
-	ck_assert_msg(neffects(ret) == 0, "unexpected effects: %s", js(effects_of(ret)));
-}
-
-/* A non-blocking eventfd the teardown closes. */
-static int
-new_efd(void)
-{
-	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_uint_lt(nefds, sizeof efds / sizeof efds[0]);
-	efds[nefds++] = fd;
-	return fd;
-}
-
-/* Reads and resets the counter: the injections since the last read. */
-static uint64_t
-efd_take(int fd)
-{
-	uint64_t v;
-	ssize_t n = read(fd, &v, sizeof v);
-
-	if (n < 0 && errno == EAGAIN)
-		return 0;
-	ck_assert_int_eq(n, sizeof v);
-	return test_efd_value(v);
-}
-
-/* Collects the counter until it has reached want or the deadline passed. */
-static uint64_t
-efd_wait(int fd, uint64_t want, int timeout_ms)
-{
-	int64_t deadline = test_now_ms() + timeout_ms;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t got = 0;
-
-	for (;;) {
-		int64_t left;
-
-		got += efd_take(fd);
-		left = deadline - test_now_ms();
-		if (got >= want || left <= 0)
-			return got;
-		(void)poll(&pfd, 1, (int)left);
-	}
-}
-
-static void
-efd_signal(int fd, uint64_t value)
-{
-	value = test_efd_value(value);
-	ck_assert_int_eq(write(fd, &value, sizeof value), sizeof value);
-}
 
 /* An eventfd registered as the irqfd of gsi. */
 static int
@@ -398,50 +197,12 @@ get_bool(json_object *o, const char *path)
 	return json_object_get_boolean(v);
 }
 
-static int64_t
-status_counter(const char *path)
-{
-	return test_status_int(C, path);
-}
-
-/* Waits until a query-status counter has reached want; returns its value. */
-static int64_t
-wait_counter(const char *path, int64_t want)
-{
-	int64_t deadline = test_now_ms() + WAIT_MS, v;
-
-	for (;;) {
-		v = test_status_int(C, path);
-		if (v >= want || test_now_ms() > deadline)
-			return v;
-		test_sleep_ms(1);
-	}
-}
-
-/* The next event called name (others are dropped), or NULL after timeout_ms. */
-static json_object *
-next_event(const char *name, int timeout_ms)
-{
-	int64_t deadline = test_now_ms() + timeout_ms;
-	json_object *ev, *n;
-
-	for (;;) {
-		int64_t left = deadline - test_now_ms();
-
-		if (irqchip_client_next_event(C, left > 0 ? (int)left : 0, &ev) < 0)
-			return NULL;
-		if (json_object_object_get_ex(ev, "event", &n) &&
-		    strcmp(json_object_get_string(n), name) == 0)
-			return keep(ev);
-		json_object_put(ev);
-	}
-}
-
 static void
 setup(void)
 {
 	test_daemon_start(&D, NULL);
 	C = test_connect(&D);
+	test_use_client(&C);
 }
 
 static void
@@ -453,10 +214,7 @@ teardown(void)
 		irqchip_client_close(C);
 	C = NULL;
 	rc = test_daemon_stop(&D);
-	release_all();
-	for (unsigned i = 0; i < nefds; i++)
-		close(efds[i]);
-	nefds = 0;
+	test_release_all();
 	/* SIGTERM is a clean exit: anything else is a crash or a sanitizer report. */
 	ck_assert_msg(rc == 0, "irqchipd exited with status %d", rc);
 }

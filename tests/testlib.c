@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,4 +578,432 @@ bool
 test_contains(const char *s, const char *needle)
 {
 	return s != NULL && strstr(s, needle) != NULL;
+}
+
+/* ---- calls on the current client, and what they leave to release ---- */
+
+/* Replies, strings and eventfds a test holds, released by test_release_all(). */
+static json_object **pool;
+static size_t npool, pool_cap;
+static char **strs;
+static size_t nstrs, strs_cap;
+static int efds[64];
+static unsigned nefds;
+static struct irqchip_client **cur;
+
+json_object *
+test_keep(json_object *o)
+{
+	if (npool == pool_cap) {
+		pool_cap = pool_cap ? 2 * pool_cap : 64;
+		pool = realloc(pool, pool_cap * sizeof *pool);
+		ck_assert_ptr_nonnull(pool);
+	}
+	pool[npool++] = o;
+	return o;
+}
+
+char *
+test_keep_str(char *s)
+{
+	if (nstrs == strs_cap) {
+		strs_cap = strs_cap ? 2 * strs_cap : 16;
+		strs = realloc(strs, strs_cap * sizeof *strs);
+		ck_assert_ptr_nonnull(strs);
+	}
+	strs[nstrs++] = s;
+	return s;
+}
+
+void
+test_use_client(struct irqchip_client **c)
+{
+	cur = c;
+}
+
+void
+test_release_all(void)
+{
+	for (size_t i = 0; i < npool; i++)
+		json_object_put(pool[i]);
+	npool = 0;
+	for (size_t i = 0; i < nstrs; i++)
+		free(strs[i]);
+	nstrs = 0;
+	for (unsigned i = 0; i < nefds; i++)
+		close(efds[i]);
+	nefds = 0;
+}
+
+double
+test_now_ms_f(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static char *
+test_vfmt(const char *fmt, va_list ap)
+{
+	char *s;
+	int n;
+
+	if (fmt == NULL)
+		return NULL;
+	n = vasprintf(&s, fmt, ap);
+	ck_assert_int_ge(n, 0);
+	return s;
+}
+
+/* Executes command with printf-formatted JSON arguments; asserts success. */
+json_object *
+test_callf_fds(const char *command, const int *fds, unsigned nfds, const char *fmt, ...)
+{
+	va_list ap;
+	char *args;
+	json_object *ret;
+
+	va_start(ap, fmt);
+	args = test_vfmt(fmt, ap);
+	va_end(ap);
+	ret = test_call_ok(*cur, command, args, fds, nfds);
+	free(args);
+	return test_keep(ret);
+}
+
+#define call(command, ...) test_callf_fds(command, NULL, 0, __VA_ARGS__)
+
+/* Same, asserting an error of class; returns its description. */
+char *
+test_errf_fds(const char *class, const char *command, const int *fds, unsigned nfds,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *args;
+	char *desc;
+
+	va_start(ap, fmt);
+	args = test_vfmt(fmt, ap);
+	va_end(ap);
+	desc = test_call_err(*cur, command, args, fds, nfds, class);
+	free(args);
+	return test_keep_str(desc);
+}
+
+#define err(class, command, ...) test_errf_fds(class, command, NULL, 0, __VA_ARGS__)
+
+json_object *
+test_effects_of(json_object *ret)
+{
+	json_object *e = test_get(ret, "effects");
+
+	ck_assert_msg(json_object_is_type(e, json_type_array), "effects is not an array: %s",
+	    json_object_to_json_string(ret));
+	return e;
+}
+
+size_t
+test_neffects(json_object *ret)
+{
+	return json_object_array_length(test_effects_of(ret));
+}
+
+const char *
+test_js(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
+/* Effect i of a reply is kind with body: {"kind": body}. */
+json_object *
+test_effect(json_object *ret, size_t i, const char *kind)
+{
+	json_object *list = test_effects_of(ret), *e, *body;
+
+	ck_assert_msg(i < json_object_array_length(list), "no effect %zu in %s", i, test_js(list));
+	e = json_object_array_get_idx(list, i);
+	ck_assert_msg(json_object_object_length(e) == 1 &&
+	    json_object_object_get_ex(e, kind, &body), "effect %zu is not a %s: %s", i, kind,
+	    test_js(e));
+	return body;
+}
+
+void
+test_check_route(json_object *ret, size_t i, unsigned gsi, uint64_t address, uint32_t data)
+{
+	json_object *b = test_effect(ret, i, "route");
+
+	ck_assert_msg(test_get_int(b, "gsi") == gsi, "route gsi: %s, want %u", test_js(b), gsi);
+	ck_assert_msg((uint64_t)test_get_int(b, "address") == address,
+	    "route address: %s, want 0x%" PRIx64, test_js(b), address);
+	ck_assert_msg(test_get_int(b, "data") == data, "route data: %s, want 0x%x", test_js(b), data);
+}
+
+void
+test_check_unroute(json_object *ret, size_t i, unsigned gsi)
+{
+	json_object *b = test_effect(ret, i, "unroute");
+
+	ck_assert_msg(test_get_int(b, "gsi") == gsi, "unroute gsi: %s, want %u", test_js(b), gsi);
+}
+
+void
+test_check_signal_msi(json_object *ret, size_t i, uint64_t address, uint32_t data)
+{
+	json_object *b = test_effect(ret, i, "signal-msi");
+
+	ck_assert_msg((uint64_t)test_get_int(b, "address") == address,
+	    "signal-msi address: %s, want 0x%" PRIx64, test_js(b), address);
+	ck_assert_msg(test_get_int(b, "data") == data, "signal-msi data: %s, want 0x%x", test_js(b),
+	    data);
+}
+
+void
+test_check_no_effects(json_object *ret)
+{
+	ck_assert_msg(test_neffects(ret) == 0, "unexpected effects: %s", test_js(test_effects_of(ret)));
+}
+
+/* A non-blocking eventfd the teardown closes. */
+int
+test_new_efd(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(nefds, sizeof efds / sizeof efds[0]);
+	efds[nefds++] = fd;
+	return fd;
+}
+
+/* Reads and resets the counter: the injections since the last read. */
+uint64_t
+test_efd_take(int fd)
+{
+	uint64_t v;
+	ssize_t n = read(fd, &v, sizeof v);
+
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	ck_assert_int_eq(n, sizeof v);
+	return test_efd_value(v);
+}
+
+/* Collects the counter until it has reached want or the deadline passed. */
+uint64_t
+test_efd_wait(int fd, uint64_t want, int timeout_ms)
+{
+	int64_t deadline = test_now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t got = 0;
+
+	for (;;) {
+		int64_t left;
+
+		got += test_efd_take(fd);
+		left = deadline - test_now_ms();
+		if (got >= want || left <= 0)
+			return got;
+		(void)poll(&pfd, 1, (int)left);
+	}
+}
+
+void
+test_efd_signal(int fd, uint64_t value)
+{
+	value = test_efd_value(value);
+	ck_assert_int_eq(write(fd, &value, sizeof value), sizeof value);
+}
+
+int64_t
+test_status_counter(const char *path)
+{
+	return test_status_int(*cur, path);
+}
+
+/* Waits until a query-status counter has reached want; returns its value. */
+int64_t
+test_wait_counter(const char *path, int64_t want)
+{
+	int64_t deadline = test_now_ms() + TEST_WAIT_MS, v;
+
+	for (;;) {
+		v = test_status_int(*cur, path);
+		if (v >= want || test_now_ms() > deadline)
+			return v;
+		test_sleep_ms(1);
+	}
+}
+
+/* The next event called name (others are dropped), or NULL after timeout_ms. */
+json_object *
+test_next_event(const char *name, int timeout_ms)
+{
+	int64_t deadline = test_now_ms() + timeout_ms;
+	json_object *ev, *n;
+
+	for (;;) {
+		int64_t left = deadline - test_now_ms();
+
+		if (irqchip_client_next_event(*cur, left > 0 ? (int)left : 0, &ev) < 0)
+			return NULL;
+		if (json_object_object_get_ex(ev, "event", &n) &&
+		    strcmp(json_object_get_string(n), name) == 0)
+			return test_keep(ev);
+		json_object_put(ev);
+	}
+}
+
+/* ---- a daemon process the suite starts itself ---- */
+
+/* Removes dir and the files in it. */
+void
+test_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[512];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0)
+			rmdir(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+void
+test_proc_init(struct proc *p)
+{
+	memset(p, 0, sizeof *p);
+	test_make_dir(p->dir, sizeof p->dir);
+	snprintf(p->sock, sizeof p->sock, "%s/sock", p->dir);
+	snprintf(p->log, sizeof p->log, "%s/log", p->dir);
+	snprintf(p->err, sizeof p->err, "%s/stderr", p->dir);
+}
+
+/*
+ * Starts the daemon with args; fd (if >= 0) becomes its fd as_fd, everything
+ * else above stderr is closed; stderr goes to p->err.
+ */
+void
+test_spawn(struct proc *p, const char *const *args, int fd, int as_fd, enum activation act)
+{
+	char prog[512], pidbuf[32];
+	const char *argv[32];
+	int n = 0;
+
+	argv[n++] = test_program("daemon/irqchipd", prog, sizeof prog);
+	for (int i = 0; args[i] != NULL && n < 31; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	p->pid = fork();
+	ck_assert_int_ge(p->pid, 0);
+	if (p->pid == 0) {
+		int null = open("/dev/null", O_RDWR), e;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		e = open(p->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(e, 2);
+		if (fd >= 0) {
+			if (fd != as_fd)
+				dup2(fd, as_fd);
+			fcntl(as_fd, F_SETFD, 0);
+		}
+		for (int i = 3; i < 1024; i++) {
+			if (fd < 0 || i != as_fd)
+				close(i);
+		}
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		if (act != ACT_NONE) {
+			snprintf(pidbuf, sizeof pidbuf, "%d",
+			    (int)(act == ACT_OTHER_PID ? getppid() : getpid()));
+			setenv("LISTEN_PID", pidbuf, 1);
+			setenv("LISTEN_FDS", act == ACT_TWO_FDS ? "2" : "1", 1);
+		}
+		test_execv(argv[0], argv);
+		_exit(127);
+	}
+}
+
+int
+test_status_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The exit code once it exits by itself within timeout_ms, else -1. */
+int
+test_proc_wait(struct proc *p, int timeout_ms)
+{
+	int64_t deadline = test_now_ms() + timeout_ms;
+	int status;
+
+	while (p->pid > 0) {
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			p->pid = 0;
+			return test_status_code(status);
+		}
+		if (test_now_ms() > deadline)
+			return -1;
+		test_sleep_ms(5);
+	}
+	return -1;
+}
+
+/* SIGTERM (SIGKILL if that does not work); the exit code. Removes the directory. */
+int
+test_proc_stop(struct proc *p)
+{
+	int rc = 0, status;
+
+	if (p->pid > 0) {
+		kill(p->pid, SIGTERM);
+		rc = test_proc_wait(p, 5000);
+		if (rc < 0) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, &status, 0);
+			p->pid = 0;
+			rc = test_status_code(status);
+		}
+	}
+	test_remove_dir(p->dir);
+	return rc;
+}
+
+/* Connects to path, retrying (5 s) while nobody listens yet; negotiates. */
+struct irqchip_client *
+test_connect_when_ready(const char *path)
+{
+	struct test_daemon fake;
+	int64_t deadline = test_now_ms() + 5000;
+	struct irqchip_client *c = NULL;
+	char *cause = NULL;
+
+	for (;;) {
+		int rc = irqchip_client_connect(path, &c, &cause);
+
+		if (rc == 0)
+			break;
+		ck_assert_msg(test_now_ms() < deadline &&
+		    (rc == -ECONNREFUSED || rc == -ENOENT),
+		    "connect %s: %s", path, cause != NULL ? cause : strerror(-rc));
+		free(cause);
+		cause = NULL;
+		test_sleep_ms(10);
+	}
+	irqchip_client_close(c);
+	memset(&fake, 0, sizeof fake);
+	snprintf(fake.sock, sizeof fake.sock, "%s", path);
+	return test_connect(&fake);
 }

@@ -122,4 +122,80 @@ int64_t test_get_int(json_object *, const char *path);
 /* Whether s contains needle; for asserting on error sentences. */
 bool test_contains(const char *s, const char *needle);
 
+/* ---- calls on the current client ---- */
+
+/* Deadline for anything asynchronous in the helpers below. */
+#define TEST_WAIT_MS	5000
+
+/*
+ * The client the helpers below talk to: *c at each call (a suite may
+ * reconnect and reassign it).
+ */
+void test_use_client(struct irqchip_client **c);
+/* Keep a reply, a string: released (with test_new_efd's fds) by test_release_all. */
+json_object *test_keep(json_object *);
+char *test_keep_str(char *);
+void test_release_all(void);
+double test_now_ms_f(void);
+/* Executes command with printf-formatted JSON arguments (may be NULL); asserts success. */
+json_object *test_callf_fds(const char *command, const int *fds, unsigned nfds,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same, asserting an error of class; returns its description (kept). */
+char *test_errf_fds(const char *class, const char *command, const int *fds, unsigned nfds,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define test_callf(command, ...) test_callf_fds(command, NULL, 0, __VA_ARGS__)
+#define test_errf(class, command, ...) test_errf_fds(class, command, NULL, 0, __VA_ARGS__)
+/* A reply's effects array; its length; effect i, asserting its kind: {"kind": body}. */
+json_object *test_effects_of(json_object *ret);
+size_t test_neffects(json_object *ret);
+json_object *test_effect(json_object *ret, size_t i, const char *kind);
+void test_check_route(json_object *ret, size_t i, unsigned gsi, uint64_t address,
+    uint32_t data);
+void test_check_unroute(json_object *ret, size_t i, unsigned gsi);
+void test_check_signal_msi(json_object *ret, size_t i, uint64_t address, uint32_t data);
+void test_check_no_effects(json_object *ret);
+/* JSON text of o, plain. */
+const char *test_js(json_object *);
+/* A non-blocking eventfd; reads and resets its counter; waits for want; writes value. */
+int test_new_efd(void);
+uint64_t test_efd_take(int fd);
+uint64_t test_efd_wait(int fd, uint64_t want, int timeout_ms);
+void test_efd_signal(int fd, uint64_t value);
+/* A query-status counter; the same once it reached want (or TEST_WAIT_MS passed). */
+int64_t test_status_counter(const char *path);
+int64_t test_wait_counter(const char *path, int64_t want);
+/* The next event called name (others dropped, the one returned kept), or NULL. */
+json_object *test_next_event(const char *name, int timeout_ms);
+
+/* ---- a daemon process the suite starts itself ---- */
+
+/* LISTEN_PID/LISTEN_FDS for test_spawn: none, ours, another pid's, two fds. */
+enum activation { ACT_NONE, ACT_OK, ACT_OTHER_PID, ACT_TWO_FDS };
+
+struct proc {
+	pid_t pid;
+	char dir[64];
+	char sock[128];
+	char log[128];
+	char err[128];
+};
+
+/* Removes dir and the files in it. */
+void test_remove_dir(const char *dir);
+/* A fresh private directory with the paths of its socket, log and stderr. */
+void test_proc_init(struct proc *);
+/*
+ * Starts daemon/irqchipd with args; fd (if >= 0) becomes its fd as_fd,
+ * everything else above stderr is closed; stderr goes to p->err.
+ */
+void test_spawn(struct proc *, const char *const *args, int fd, int as_fd,
+    enum activation);
+int test_status_code(int status);
+/* The exit code once it exits by itself within timeout_ms, else -1. */
+int test_proc_wait(struct proc *, int timeout_ms);
+/* SIGTERM (SIGKILL if that does not work); the exit code. Removes the directory. */
+int test_proc_stop(struct proc *);
+/* Connects to path, retrying (5 s) while nobody listens yet; negotiates. */
+struct irqchip_client *test_connect_when_ready(const char *path);
+
 #endif
