@@ -2,11 +2,12 @@
  * Client library, KVM half (irqchip-kvm.h): the VM's GSI routing table, the
  * irqfds irqchipd injects through, and the effects irqchipd asks for.
  *
- * SPECS.md 0: only this process may call VM ioctls, so every KVM call the
- * daemon needs happens here. SPECS.md 1.4: KVM_SET_GSI_ROUTING replaces the
- * whole table, so this file is its only writer and merges the VMM's routes
- * with irqchipd's. SPECS.md 1.6: routes must be committed before the vCPU
- * that changed them re-enters the guest, and before a signal-msi that follows
+ * Only the process that created the VM may call its ioctls (api.rst,
+ * "General description"), so every KVM call the daemon needs happens here.
+ * KVM_SET_GSI_ROUTING replaces the whole table (api.rst), so this file is its
+ * only writer and merges the VMM's routes with irqchipd's. Routes must be
+ * committed before the vCPU that changed them re-enters the guest (api.rst,
+ * KVM_CAP_SPLIT_IRQCHIP), and before a signal-msi that follows
  * them in the same effects list.
  */
 #include "config.h"
@@ -56,7 +57,7 @@
 #define KVM_ARCH_NONE 1
 #endif
 
-/* uapi: GSIs must be below KVM_MAX_IRQ_ROUTES (4096) (SPECS.md 1.4, unverified). */
+/* uapi: GSIs must be below KVM_MAX_IRQ_ROUTES (4096) (api.rst, KVM_SET_GSI_ROUTING). */
 #define KVM_ROUTES_MAX 4096
 /* cpu-irq targets: vCPU numbers below this (POWER). */
 #define IRQCHIP_KVM_MAX_CPUS 16384
@@ -145,8 +146,8 @@ wrap_cause(char **cause, int rc, const char *what)
 }
 
 /*
- * SPECS.md 1.7: KVM never decodes address_lo[11:5]; a guest told about the
- * extended destination ID puts dest 14:8 there, and the VMM moves it to
+ * KVM never decodes address_lo[11:5] (api.rst, KVM_FEATURE_MSI_EXT_DEST_ID);
+ * a guest told about the extended destination ID puts dest 14:8 there, and the VMM moves it to
  * address_hi[14:8] for KVM (QEMU kvm_swizzle_msi_ext_dest_id).
  */
 static uint64_t
@@ -214,13 +215,13 @@ route_store(struct irqchip_kvm *kvm, unsigned gsi, enum route_owner owner,
 	n.address_lo = (uint32_t)address;
 	n.address_hi = (uint32_t)(address >> 32);
 	n.data = data;
-	/* SPECS.md 1.2: VALID_DEVID only where KVM_CAP_MSI_DEVID says it is understood.
+	/* api.rst, KVM_SIGNAL_MSI: VALID_DEVID only where KVM_CAP_MSI_DEVID says it is understood.
 	 */
 	n.flags = (valid_devid && kvm->have_devid) ? KVM_MSI_VALID_DEVID : 0;
 	n.devid = n.flags ? devid : 0;
 	/*
 	 * An unchanged route costs nothing: each KVM_SET_GSI_ROUTING waits for SRCU
-	 * and makes every vCPU rescan its EOI-exit bitmap (SPECS.md 1.4).
+	 * and makes every vCPU rescan its EOI-exit bitmap (api.rst, KVM_SET_GSI_ROUTING).
 	 */
 	if (memcmp(r, &n, sizeof n) == 0)
 		return;
@@ -298,7 +299,7 @@ irqchip_kvm_create(struct irqchip_client *client, int vm_fd, unsigned reserved_r
 
 #if defined(KVM_ARCH_X86)
 	/*
-	 * SPECS.md 1.6: a split irqchip has the LAPICs in the kernel but no PIC or
+	 * api.rst, KVM_CAP_SPLIT_IRQCHIP: a split irqchip has the LAPICs in the kernel but no PIC or
 	 * IOAPIC there. KVM_GET_IRQCHIP fails with ENXIO unless the irqchip is fully
 	 * in-kernel; KVM_IRQ_LINE fails with ENXIO when there is no irqchip at all.
 	 */
@@ -945,7 +946,7 @@ do_signal_msi(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
 	kvm->stats.signal_msi++;
 	rc = ioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &msi);
 	/*
-	 * SPECS.md 1.2: 0 = blocked by the guest, -1/EPERM = no LAPIC matched the
+	 * api.rst, KVM_SIGNAL_MSI: 0 = blocked by the guest, -1/EPERM = no LAPIC matched the
 	 * destination. Both are the guest's doing (as on hardware, the message is
 	 * lost), not a failure of the VMM: count them.
 	 */
@@ -1015,7 +1016,7 @@ apply_locked(
 				route_clear(kvm, e->gsi);
 			break;
 		case EFFECT_SIGNAL_MSI:
-			/* SPECS.md 1.6: the new route first, then the one-off injection.
+			/* api.rst, KVM_CAP_SPLIT_IRQCHIP: the new route first, then the one-off injection.
 			 */
 			if ((rc = commit(kvm, cause)) < 0)
 				return rc;

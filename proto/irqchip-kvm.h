@@ -1,12 +1,14 @@
 /*
  * irqchipd client library, KVM half: runs in the VMM process.
  *
- * KVM refuses VM ioctls from any process but the VM's creator (SPECS.md 0), so
+ * KVM refuses VM ioctls from any process but the VM's creator (api.rst,
+ * "General description"), so
  * this code is irqchipd's hand inside the VMM: it owns the VM's GSI routing
  * table (the VMM's own MSI routes merged with the routes irqchipd asks for),
  * creates and binds the irqfd eventfds irqchipd injects through, and applies
  * the "effects" lists irqchipd returns (route, unroute, signal-msi, irq-line)
- * before the vCPU that caused them re-enters KVM_RUN (SPECS.md 1.6).
+ * before the vCPU that caused them re-enters KVM_RUN (api.rst,
+ * KVM_CAP_SPLIT_IRQCHIP).
  *
  * It builds on every Linux architecture. What it does depends on the host:
  * x86 wraps a VM with a split irqchip (IOAPIC pins as the reserved GSIs);
@@ -43,7 +45,8 @@ struct irqchip_kvm;
 /*
  * The VMM advertised KVM_FEATURE_MSI_EXT_DEST_ID (CPUID 0x40000001 EAX bit 15):
  * move address_lo[11:5] to address_hi[14:8] in routes and signal-msi effects
- * when address_lo bit 4 = 0 and address_hi = 0 (SPECS.md 1.7).
+ * when address_lo bit 4 = 0 and address_hi = 0 (api.rst,
+ * KVM_FEATURE_MSI_EXT_DEST_ID).
  */
 #define IRQCHIP_KVM_EXT_DEST_ID 0x1u
 

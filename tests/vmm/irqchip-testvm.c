@@ -197,7 +197,7 @@ selftest(struct testvm *vm)
 			return 1;
 		}
 		/* Physical destination: address 0xFEE00000 | APIC ID << 12
-		 * (SPECS.md 2.1). */
+		 * (Intel SDM vol. 3, 11.11.1). */
 		for (i = 0; i < 3; i++) {
 			rc = testvm_signal_msi(
 			    vm, 0xfee00000u | cpu << 12, 0x40 + cpu, &cause);
@@ -245,7 +245,7 @@ drive(struct testvm *vm, struct plan *p, uint32_t expect[TESTVM_MAX_CPUS][256],
 		else if (strcmp(p->how, "line-set 1, 0") == 0) {
 			/*
 			 * One batch: no EOI can come between the two and find the line
-			 * still high (the dev host may report it early, SPECS.md 0).
+			 * still high (a paravirtual nested host may report it early).
 			 */
 			irqchip_kvm_batch_begin(kvm);
 			rc = irqchip_kvm_line(kvm, TESTVM_CHIP_ID, p->pin, 1, &cause);

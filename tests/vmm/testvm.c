@@ -4,7 +4,7 @@
  * the port devices KVM test kernels (kvm-unit-tests) expect. IOAPIC MMIO
  * and KVM_EXIT_IOAPIC_EOI go to irqchipd through irqchip-kvm.h, synchronously
  * on the vCPU thread, so the access and its effects are complete before the
- * vCPU re-enters KVM_RUN (SPECS.md 1.6).
+ * vCPU re-enters KVM_RUN (api.rst, KVM_CAP_SPLIT_IRQCHIP).
  */
 #include "config.h"
 
@@ -356,7 +356,7 @@ handle_mmio(struct vcpu *vc)
 
 /*
  * KVM_EXIT_IOAPIC_EOI: completed by irqchipd (Remote IRR, re-delivery,
- * resample) before this vCPU re-enters the guest (SPECS.md 1.6).
+ * resample) before this vCPU re-enters the guest (api.rst, KVM_CAP_SPLIT_IRQCHIP).
  */
 static void
 handle_eoi(struct vcpu *vc)
@@ -745,7 +745,7 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 			e->eax = vc->index; /* AMD extended APIC ID */
 			break;
 		case KVM_CPUID_FEATURES:
-			/* SPECS.md 1.7: only if we swizzle for it. */
+			/* api.rst, KVM_CAP_X2APIC_API and KVM_FEATURE_MSI_EXT_DEST_ID: only if we swizzle for it. */
 			if (!vm->cfg.ext_dest_id)
 				e->eax &= ~(1u << KVM_FEATURE_MSI_EXT_DEST_ID);
 			break;
@@ -873,7 +873,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 		rc = wire_set_cause(cause, -errno, "KVM_CREATE_VM: %s", strerror(errno));
 		goto fail;
 	}
-	/* SPECS.md 1.6: split irqchip before any vCPU, 24 routes for the IOAPIC pins. */
+	/* api.rst, KVM_CAP_SPLIT_IRQCHIP: split irqchip before any vCPU, 24 routes for the IOAPIC pins. */
 	memset(&cap, 0, sizeof cap);
 	cap.cap = KVM_CAP_SPLIT_IRQCHIP;
 	cap.args[0] = TESTVM_RESERVED_ROUTES;

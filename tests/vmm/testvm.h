@@ -39,7 +39,7 @@ struct testvm_config {
 	const char *cmdline; /* multiboot command line; NULL = "" */
 	size_t mem_size;     /* 0 = TESTVM_DEFAULT_MEM */
 	FILE *console;	     /* COM1 output also goes here (NULL: kept in memory only) */
-	bool ext_dest_id;    /* advertise KVM_FEATURE_MSI_EXT_DEST_ID (SPECS.md 1.7) */
+	bool ext_dest_id;    /* advertise KVM_FEATURE_MSI_EXT_DEST_ID (api.rst) */
 	const struct testvm_module *modules; /* loaded after the kernel, in order */
 	unsigned nmodules;		     /* 0..TESTVM_MAX_MODULES */
 	/*
@@ -118,7 +118,7 @@ int testvm_ioapic_read(struct testvm *, uint32_t index, uint32_t *value, char **
 /* The guest writes redirection entry pin (high dword, then low), as Linux does. */
 int testvm_rte_write(struct testvm *, unsigned pin, uint64_t rte, char **cause);
 int testvm_rte_read(struct testvm *, unsigned pin, uint64_t *rte, char **cause);
-/* A redirection entry (SPECS.md 3.2): fixed delivery, active high. */
+/* A redirection entry (82093AA datasheet 3.2.4): fixed delivery, active high. */
 uint64_t testvm_rte(uint8_t vector, bool level, bool logical, uint8_t dest, bool masked);
 /* The guest drives a pc-testdev IRQ line (an `outb` that irqchipd sees as line-set). */
 int testvm_guest_line(struct testvm *, unsigned line, int level, char **cause);
