@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,4 +171,36 @@ log_msg(enum log_level level, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, func, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_limited(struct log_limit *l, enum log_level level, const char *func, const char *fmt,
+    ...)
+{
+	struct timespec ts;
+	long long now;
+	char msg[1024];
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (now - l->window_ms >= 1000) {
+		l->window_ms = now;
+		l->in_window = 0;
+	}
+	if (l->in_window >= LOG_LIMIT_PER_SEC) {
+		l->suppressed++;
+		return;
+	}
+	l->in_window++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (l->suppressed > 0) {
+		log_msg(level, func, "%s (%llu more like it suppressed)", msg, l->suppressed);
+		l->suppressed = 0;
+	} else
+		log_msg(level, func, "%s", msg);
 }

@@ -486,14 +486,14 @@ static const struct arg_spec rtas_args[] = {
 };
 
 static const struct command chip_commands[] = {
-	{ "query-chips", cmd_query_chips, NULL, 0, 0, "the chips, one line each" },
+	{ "query-chips", cmd_query_chips, NULL, 0, CMD_OBSERVER, "the chips, one line each" },
 	{ "chip-add", cmd_chip_add, ARGS(chip_add_args), CMD_EXTRA_ARGS,
 	    "create a controller; type-specific arguments as in query-commands" },
 	{ "chip-del", cmd_chip_del, ARGS(id_args), CMD_EFFECTS,
 	    "remove a controller, withdrawing its routes" },
-	{ "chip-query", cmd_chip_query, ARGS(chip_query_args), 0,
+	{ "chip-query", cmd_chip_query, ARGS(chip_query_args), CMD_OBSERVER,
 	    "a controller's state, decoded" },
-	{ "chip-save", cmd_chip_save, ARGS(chip_save_args), 0,
+	{ "chip-save", cmd_chip_save, ARGS(chip_save_args), CMD_OBSERVER,
 	    "a controller's state, versioned" },
 	{ "chip-load", cmd_chip_load, ARGS(chip_load_args), CMD_EFFECTS,
 	    "replace a controller's state; every route is re-announced" },
@@ -512,7 +512,7 @@ static const struct command chip_commands[] = {
 	    "EOI broadcast for a vector (KVM_EXIT_IOAPIC_EOI)" },
 	{ "msi", cmd_msi, ARGS(msi_args), CMD_EFFECTS,
 	    "an MSI write, to the chip whose MSI window holds the address" },
-	{ "translate", cmd_translate, ARGS(translate_args), 0,
+	{ "translate", cmd_translate, ARGS(translate_args), CMD_OBSERVER,
 	    "what an MSI would become, without delivering it" },
 	{ "hcall", cmd_hcall, ARGS(hcall_args), CMD_EFFECTS,
 	    "POWER: a hypervisor call, to the active presenter chip" },

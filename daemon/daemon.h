@@ -13,7 +13,7 @@
  *   chip.c        the fabric: class registry, chips, their generic entries
  *   memory.c      guest RAM regions and the bounds-checked accessor
  *   inject.c      deliveries and route announcements: the backend choice
- *   outbound.c    what goes to the client: replies, events
+ *   outbound.c    what goes to clients: replies, events, per-client send queues
  *   state.c       declared chip state: save, checked load, raw query
  *   args.c        argument schemas and their validator
  *   fdcheck.c     what kind of file a received fd is
@@ -33,6 +33,8 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
+
+#include "log.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -235,27 +237,57 @@ struct counters {
 	uint64_t guest_errors;
 	uint64_t inject_irqfd, inject_kvm, inject_effect, inject_event, inject_lost;
 	uint64_t notifier_triggers, resamples;
+	/* What reached a client's socket, what waited for it, what never got there. */
+	uint64_t sent, queued, discarded, queue_overruns;
+	uint64_t negotiate_timeouts, takeovers;
 };
 
-/* The connected client; server.c owns its life, outbound.c its sending. */
+/* One serialised message waiting for its client's socket to drain. */
+struct outmsg {
+	char *buf;
+	size_t len;
+	bool event;
+	TAILQ_ENTRY(outmsg) entry;
+};
+TAILQ_HEAD(outmsg_list, outmsg);
+
+/* A connection; server.c owns its life, outbound.c its sending. */
 struct client {
 	struct server *srv;
 	int fd;
 	uid_t uid;
 	pid_t pid;
 	bool negotiated;
-	struct event *ev;
+	bool observer;		/* negotiated read-only: queries and events */
+	bool closing;		/* to be freed from the loop: close_why says why */
+	const char *close_why;
+	struct event *ev;	/* readable: the next request */
+	struct event *wev;	/* writable: the queue drains */
+	struct event *close_ev;	/* the deferred close */
+	struct event *timer;	/* the negotiate timeout */
 	char *buf;
+	struct outmsg_list outq;
+	unsigned nqueued;
+	TAILQ_ENTRY(client) entry;
 };
 
-/* Sends one message to c; a failure means the client is gone. */
+/*
+ * Queues msg for c: it goes out at once if the socket takes it, else when it
+ * is writable. A client whose queue would pass the bound is closed (from the
+ * loop, never under its caller) and the message discarded: -ENOBUFS.
+ */
 int client_send(struct client *, json_object *msg);
-/* Sends {"event": name, "data": data} to the client, if any; consumes data. */
+/* The writable callback's work, and what a client's end releases. */
+void client_outbound_init(struct client *);
+void client_outbound_free(struct client *);
+/* Closes c once the current callback returns; the first reason wins. */
+void client_close_later(struct client *, const char *why);
+/* Sends {"event": name, "data": data} to every negotiated client; consumes data. */
 void server_event(struct server *, const char *name, json_object *data);
-/* Whether a client is connected and has negotiated. */
+/* Whether a controlling client is connected and has negotiated. */
 bool server_client_negotiated(const struct server *);
-/* Sends the reply (with the request's id, if it had one) and counts it. */
-void send_reply(struct server *, struct reply *, bool has_id, json_object *id);
+/* Sends the reply (with the request's id, if it had one) to c and counts it. */
+void send_reply(struct client *, struct reply *, bool has_id, json_object *id);
 
 /* ----------------------------------------------------------------- inject.c */
 
@@ -552,6 +584,7 @@ extern const struct chip_class chip_class_ioapic;
 #define CMD_BEFORE_NEGOTIATE	0x1	/* allowed before negotiate */
 #define CMD_EXTRA_ARGS		0x2	/* handler validates keys beyond the schema */
 #define CMD_EFFECTS		0x4	/* the reply carries "effects" */
+#define CMD_OBSERVER		0x8	/* changes nothing: observers may run it */
 
 /*
  * A handler runs after its arguments were validated. Its return value is its
@@ -573,6 +606,9 @@ struct command_table {
 	size_t n;
 };
 
+/* The controlling client's fds go: its notifiers, irqfds, the VM fd (cmd-session.c). */
+void session_release(struct server *);
+
 extern const struct command_table cmd_session_table, cmd_chip_table, cmd_fd_table,
     cmd_memory_table;
 
@@ -593,6 +629,8 @@ void dispatch_message(struct server *, struct client *, const char *buf, size_t 
 struct server_options {
 	uid_t *allow_uids;		/* NULL: the server's own uid and root */
 	unsigned nallow_uids;
+	unsigned send_queue;		/* messages a client may have waiting; 0: default */
+	unsigned negotiate_timeout_ms;	/* 0: the default */
 	bool exit_on_disconnect;
 	bool embedded;			/* running inside the VMM process */
 	void (*on_exit)(void *);	/* asked to stop (exit-on-disconnect) */
@@ -603,13 +641,19 @@ TAILQ_HEAD(chip_list, chip);
 TAILQ_HEAD(gsi_irqfd_list, gsi_irqfd);
 TAILQ_HEAD(notifier_list, notifier);
 TAILQ_HEAD(mem_region_list, mem_region);
+TAILQ_HEAD(client_list, client);
+
+#define SEND_QUEUE_DEFAULT		4096
+#define SEND_QUEUE_MAX			1048576
+#define NEGOTIATE_TIMEOUT_DEFAULT_MS	10000
 
 struct server {
 	struct event_base *base;
 	struct server_options opts;
 	int listen_fd;
 	struct event *listen_ev;
-	struct client *client;		/* at most one */
+	struct client *client;		/* the controlling client, at most one */
+	struct client_list clients;	/* every connection, observers included */
 	struct chip_list chips;
 	struct chip *presenter;		/* chip-select's choice among hcall chips */
 	struct gsi_irqfd_list irqfds;
@@ -620,6 +664,8 @@ struct server {
 	struct counters stats;
 	struct timespec started;
 	bool exiting;			/* --exit-on-disconnect has fired */
+	/* Lines a peer can provoke, each kind rate-limited on its own. */
+	struct log_limit log_send, log_refused, log_accept, log_fd;
 };
 
 /* An event loop for a server: event_base_new() with precise timers. */

@@ -30,7 +30,8 @@
 
 enum {
 	OPT_SOCKET_MODE = 256, OPT_ALLOW_UID, OPT_PRINT_CAPS, OPT_LOG_LEVEL, OPT_LOG_FILE,
-	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD,
+	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD, OPT_SEND_QUEUE,
+	OPT_NEGOTIATE_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +45,8 @@ static const struct option long_options[] = {
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "exit-on-disconnect", no_argument, NULL, OPT_EXIT_ON_DISCONNECT },
+	{ "send-queue", required_argument, NULL, OPT_SEND_QUEUE },
+	{ "negotiate-timeout", required_argument, NULL, OPT_NEGOTIATE_TIMEOUT },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -63,6 +66,11 @@ usage(FILE *out)
 	    "      --allow-uid UID      accept clients of this uid or user name; repeatable\n"
 	    "                           (default: root and irqchipd's own uid)\n"
 	    "      --exit-on-disconnect exit when the client disconnects\n"
+	    "      --send-queue N       messages that may wait for a client that does not\n"
+	    "                           read before it is disconnected (default 4096)\n"
+	    "      --negotiate-timeout SECONDS\n"
+	    "                           close a connection that has not negotiated by then\n"
+	    "                           (default 10)\n"
 	    "      --log-level LEVEL    error, warn, info (default) or debug\n"
 	    "      --log-file PATH      log to PATH instead of stderr (SIGHUP reopens it)\n"
 	    "      --syslog             also log to syslog (daemon facility)\n"
@@ -386,6 +394,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_EXIT_ON_DISCONNECT:
 			opts.exit_on_disconnect = true;
+			break;
+		case OPT_SEND_QUEUE:
+			if (parse_uint(optarg, SEND_QUEUE_MAX, &v, 10) < 0 || v == 0)
+				usage_error("--send-queue: '%s' is not a number of messages in "
+				    "1..%d", optarg, SEND_QUEUE_MAX);
+			opts.send_queue = (unsigned)v;
+			break;
+		case OPT_NEGOTIATE_TIMEOUT:
+			if (parse_uint(optarg, 3600, &v, 10) < 0 || v == 0)
+				usage_error("--negotiate-timeout: '%s' is not a number of seconds "
+				    "in 1..3600", optarg);
+			opts.negotiate_timeout_ms = (unsigned)v * 1000;
 			break;
 		case 'V':
 			printf("irqchipd %s (protocol 1)\n", PACKAGE_VERSION);

@@ -1,0 +1,316 @@
+/*
+ * Pressure and trust: what the daemon does when a client reads slowly or not
+ * at all, stays silent, stalls while holding the session, or hands over fds
+ * that misbehave; and what it refuses. Each test starts its own daemon on a
+ * private socket and plays the client through the library or raw packets.
+ * Waits are bounded by poll(2) deadlines; a sleep only ever stands for "the
+ * client does not read", never for a check.
+ */
+#include "config.h"
+
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compiler.h"
+#include "testlib.h"
+
+#define WAIT_MS		5000
+#define PULSES		1000
+
+static const char *
+js(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
+/* ioapic io0 with pin 1 unmasked, edge, vector 0x31, and an edge notifier on it. */
+static int
+edge_pin_with_notifier(struct irqchip_client *c)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	ck_assert_int_ge(efd, 0);
+	json_object_put(test_call_ok(c, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io0\"}",
+	    NULL, 0));
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 0, "
+	    "\"size\": 4, \"value\": \"0x12\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 16, "
+	    "\"size\": 4, \"value\": \"0x31\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 1, "
+	    "\"fd\": 0, \"mode\": \"edge\"}", &efd, 1));
+	return efd;
+}
+
+static void
+pulse(int efd, unsigned n)
+{
+	uint64_t one = 1;
+
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(write(efd, &one, sizeof one), (ssize_t)sizeof one);
+}
+
+/* Counts the interrupt events waiting for c until none comes for a while. */
+static unsigned
+count_interrupts(struct irqchip_client *c, unsigned want)
+{
+	json_object *ev;
+	unsigned n = 0;
+
+	while (n < want && irqchip_client_next_event(c, WAIT_MS, &ev) == 0) {
+		if (strcmp(json_object_get_string(test_get(ev, "event")), "interrupt") == 0) {
+			ck_assert_int_eq(test_get_int(ev, "data.line"), 1);
+			n++;
+		}
+		json_object_put(ev);
+	}
+	return n;
+}
+
+/* Whether the daemon has closed c's connection (within WAIT_MS). */
+static bool
+closed_by_daemon(struct irqchip_client *c)
+{
+	struct pollfd p = { .fd = irqchip_client_fd(c), .events = POLLIN };
+	char buf[65536];
+	int64_t end = test_now_ms() + WAIT_MS;
+	ssize_t n;
+
+	while (test_now_ms() < end) {
+		if (poll(&p, 1, 100) < 1)
+			continue;
+		n = recv(p.fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			return true;
+	}
+	return false;
+}
+
+/* ---- back-pressure ---- */
+
+/*
+ * 1000 interrupts while the client does not read for half a second: every
+ * one arrives, the next request is answered, and the counters agree.
+ */
+START_TEST(test_slow_reader_loses_nothing)
+{
+	static const char req[] = "{\"execute\": \"query-status\", \"id\": 7}";
+	struct test_daemon d;
+	struct irqchip_client *c;
+	json_object *m;
+	int64_t events;
+	int efd;
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	efd = edge_pin_with_notifier(c);
+	events = test_status_int(c, "counters.events");
+	pulse(efd, PULSES);
+	test_sleep_ms(500);
+	m = test_raw(c, req, sizeof req - 1, NULL, 0);
+	ck_assert_msg(json_object_object_get_ex(m, "return", NULL), "%s", js(m));
+	ck_assert_int_eq(test_get_int(m, "id"), 7);
+	json_object_put(m);
+	ck_assert_int_eq(count_interrupts(c, PULSES), PULSES);
+	ck_assert_int_eq(test_status_int(c, "counters.notifier-triggers"), PULSES);
+	ck_assert_int_eq(test_status_int(c, "counters.injections.event"), PULSES);
+	ck_assert_int_eq(test_status_int(c, "counters.injections.lost"), 0);
+	ck_assert_int_eq(test_status_int(c, "counters.events"), events + PULSES);
+	ck_assert_int_eq(test_status_int(c, "counters.discarded"), 0);
+	ck_assert_int_eq(test_status_int(c, "counters.queue-overruns"), 0);
+	ck_assert_int_gt(test_status_int(c, "counters.queued"), 0);
+	close(efd);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * A client that lets more than --send-queue messages pile up is
+ * disconnected; its session stays, and a resume gets the routes back.
+ */
+START_TEST(test_overrun_disconnects_resumable)
+{
+	static const char *const args[] = { "--send-queue", "16", NULL };
+	struct test_daemon d;
+	struct irqchip_client *c;
+	json_object *ret = NULL;
+	char token[64], *cause = NULL;
+	int efd;
+
+	test_daemon_start(&d, args);
+	c = test_connect(&d);
+	snprintf(token, sizeof token, "%s",
+	    json_object_get_string(test_get(irqchip_client_greeting(c), "session")));
+	efd = edge_pin_with_notifier(c);
+	pulse(efd, PULSES);
+	ck_assert_msg(closed_by_daemon(c), "a client that did not read stayed connected");
+	irqchip_client_close(c);
+	close(efd);
+
+	c = test_connect_raw(&d);
+	ck_assert(json_object_get_boolean(test_get(irqchip_client_greeting(c), "resumable")));
+	ck_assert_int_eq(irqchip_client_negotiate(c, NULL, token, &ret, &cause), 0);
+	/* 24 pins: one route or unroute each, pin 1 routed to vector 0x31. */
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 24);
+	ck_assert_int_eq(test_get_int(ret, "effects.1.route.data") & 0xff, 0x31);
+	json_object_put(ret);
+	ck_assert_int_eq(test_status_int(c, "counters.queue-overruns"), 1);
+	ck_assert_int_gt(test_status_int(c, "counters.discarded"), 0);
+	ck_assert_int_eq(test_status_int(c, "chips"), 1);
+	ck_assert_int_eq(test_status_int(c, "notifiers"), 0);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* ---- connections: negotiate timeout, observers, takeover ---- */
+
+/* A silent connection neither blocks the next client nor stays for ever. */
+START_TEST(test_negotiate_timeout)
+{
+	static const char *const args[] = { "--negotiate-timeout", "1", NULL };
+	struct test_daemon d;
+	struct irqchip_client *silent, *c;
+	json_object *m = NULL;
+	int rc;
+
+	test_daemon_start(&d, args);
+	silent = test_connect_raw(&d);
+	c = test_connect(&d);
+	rc = irqchip_client_recv_reply(silent, WAIT_MS, &m);
+	ck_assert_msg(rc == 0, "no word to the silent connection: %s", strerror(-rc));
+	ck_assert_str_eq(json_object_get_string(test_get(m, "error.class")), "SessionError");
+	ck_assert(test_contains(json_object_get_string(test_get(m, "error.desc")),
+	    "negotiate"));
+	json_object_put(m);
+	ck_assert(closed_by_daemon(silent));
+	irqchip_client_close(silent);
+	ck_assert_int_eq(test_status_int(c, "counters.negotiate-timeouts"), 1);
+	/* The negotiated client is not subject to it. */
+	json_object_put(test_call_ok(c, "query-version", NULL, NULL, 0));
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_observers)
+{
+	struct test_daemon d;
+	struct irqchip_client *c, *o1, *o2;
+	json_object *ret;
+	char *desc;
+	int efd;
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	o1 = test_connect_raw(&d);
+	o2 = test_connect_raw(&d);
+	ret = test_call_ok(o1, "negotiate", "{\"observer\": true}", NULL, 0);
+	ck_assert(json_object_get_boolean(test_get(ret, "observer")));
+	json_object_put(ret);
+	json_object_put(test_call_ok(o2, "negotiate", "{\"observer\": true}", NULL, 0));
+	efd = edge_pin_with_notifier(c);
+	/* Queries work; changes do not, and change nothing. */
+	ck_assert_int_eq(test_status_int(o1, "observers"), 2);
+	json_object_put(test_call_ok(o1, "chip-query", "{\"id\": \"io0\"}", NULL, 0));
+	json_object_put(test_call_ok(o1, "query-chips", NULL, NULL, 0));
+	desc = test_call_err(o1, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io1\", "
+	    "\"base\": \"0xfec01000\"}", NULL, 0, "PermissionDenied");
+	ck_assert(test_contains(desc, "observer"));
+	free(desc);
+	free(test_call_err(o2, "line-pulse", "{\"id\": \"io0\", \"line\": 1}", NULL, 0,
+	    "PermissionDenied"));
+	ck_assert_int_eq(test_status_int(c, "chips"), 1);
+	/* Every event reaches every negotiated connection. */
+	pulse(efd, 3);
+	ck_assert_int_eq(count_interrupts(c, 3), 3);
+	ck_assert_int_eq(count_interrupts(o1, 3), 3);
+	ck_assert_int_eq(count_interrupts(o2, 3), 3);
+	/* Observers come and go without touching the session. */
+	irqchip_client_close(o1);
+	irqchip_client_close(o2);
+	ck_assert_int_eq(test_status_int(c, "notifiers"), 1);
+	free(test_call_err(c, "negotiate", "{\"observer\": true}", NULL, 0, "SessionError"));
+	close(efd);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+START_TEST(test_takeover)
+{
+	struct test_daemon d;
+	struct irqchip_client *stalled, *c;
+	json_object *ret;
+	char token[64], args[160];
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	test_daemon_start(&d, NULL);
+	stalled = test_connect(&d);
+	snprintf(token, sizeof token, "%s",
+	    json_object_get_string(test_get(irqchip_client_greeting(stalled), "session")));
+	json_object_put(test_call_ok(stalled, "chip-add", "{\"type\": \"ioapic\", \"id\": "
+	    "\"io0\"}", NULL, 0));
+	json_object_put(test_call_ok(stalled, "irqfd-add", "{\"gsi\": 2, \"fd\": 0}", &efd, 1));
+
+	c = test_connect_raw(&d);
+	/* Without the token, or without asking to take over: refused. */
+	free(test_call_err(c, "negotiate", "{\"takeover\": true}", NULL, 0,
+	    "InvalidParameter"));
+	free(test_call_err(c, "negotiate", "{\"resume\": \"00\", \"takeover\": true}", NULL, 0,
+	    "SessionError"));
+	snprintf(args, sizeof args, "{\"resume\": \"%s\"}", token);
+	free(test_call_err(c, "negotiate", args, NULL, 0, "Busy"));
+	snprintf(args, sizeof args, "{\"resume\": \"%s\", \"takeover\": true}", token);
+	ret = test_call_ok(c, "negotiate", args, NULL, 0);
+	ck_assert(json_object_get_boolean(test_get(ret, "resumed")));
+	ck_assert_int_eq(json_object_array_length(test_get(ret, "effects")), 24);
+	json_object_put(ret);
+	ck_assert_msg(closed_by_daemon(stalled), "the replaced client stayed connected");
+	irqchip_client_close(stalled);
+	/* The old client's irqfd went with it: the GSI is free for the new one's. */
+	ck_assert_int_eq(test_status_int(c, "irqfds"), 0);
+	json_object_put(test_call_ok(c, "irqfd-add", "{\"gsi\": 2, \"fd\": 0}", &efd, 1));
+	ck_assert_int_eq(test_status_int(c, "counters.takeovers"), 1);
+	ck_assert_int_eq(test_status_int(c, "chips"), 1);
+	close(efd);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+static Suite *
+pressure_suite(void)
+{
+	Suite *s = suite_create("pressure");
+	TCase *tc;
+
+	tc = tcase_create("backpressure");
+	tcase_add_test(tc, test_slow_reader_loses_nothing);
+	tcase_add_test(tc, test_overrun_disconnects_resumable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("connections");
+	tcase_add_test(tc, test_negotiate_timeout);
+	tcase_add_test(tc, test_observers);
+	tcase_add_test(tc, test_takeover);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return test_main(pressure_suite());
+}
