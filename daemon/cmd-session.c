@@ -174,6 +174,7 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(c, "queue-overruns", wire_u64(s->queue_overruns));
 	json_object_object_add(c, "negotiate-timeouts", wire_u64(s->negotiate_timeouts));
 	json_object_object_add(c, "takeovers", wire_u64(s->takeovers));
+	json_object_object_add(c, "eventfd-write-failures", wire_u64(s->eventfd_write_failures));
 	for (int i = 0; i < ERR_CLASS_COUNT; i++)
 		json_object_object_add(byc, error_class_name((enum error_class)i),
 		    wire_u64(s->errors_by_class[i]));

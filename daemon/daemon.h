@@ -93,6 +93,13 @@ enum fd_kind { FD_EVENTFD, FD_MEMFD, FD_SOCKET, FD_KVM_VM };
 const char *fd_kind_name(enum fd_kind);
 int fd_check_kind(int fd, enum fd_kind, char **cause);
 unsigned count_open_fds(void);
+/*
+ * O_NONBLOCK on a received fd: a peer's eventfd filled to its maximum (or
+ * drained under us) must fail a write or read with EAGAIN, never block the
+ * loop (eventfd(2)). The flag lives in the open file description, which
+ * the sender shares.
+ */
+int fd_set_nonblock(int fd);
 
 /* ------------------------------------------------------------------- args.c */
 
@@ -240,6 +247,7 @@ struct counters {
 	/* What reached a client's socket, what waited for it, what never got there. */
 	uint64_t sent, queued, discarded, queue_overruns;
 	uint64_t negotiate_timeouts, takeovers;
+	uint64_t eventfd_write_failures;	/* irqfd and resample writes that failed */
 };
 
 /* One serialised message waiting for its client's socket to drain. */
@@ -333,6 +341,12 @@ bool inject(struct server *, struct request *, const struct delivery *);
 /* gsi's route is now (address, data); present false: it is withdrawn. */
 void inject_route(struct server *, struct request *, unsigned gsi, bool present,
     uint64_t address, uint32_t data);
+/*
+ * A write to a client's eventfd failed (full: EAGAIN, or broken): count it,
+ * log it (rate-limited) and tell every client with a client-error event.
+ */
+void inject_fd_failed(struct server *, const char *what, const char *chip, unsigned n,
+    int err);
 /* Adds an effect {kind: body} to the request, or sends it as an event. */
 void inject_effect(struct server *, struct request *, const char *kind, json_object *body);
 

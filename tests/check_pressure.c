@@ -290,6 +290,101 @@ START_TEST(test_takeover)
 }
 END_TEST
 
+/* ---- fds the client gave ---- */
+
+/*
+ * An irqfd whose counter is at its maximum: the write that would block
+ * fails instead, is counted as a lost interrupt and announced, and the
+ * daemon goes on answering (and stops on SIGTERM).
+ */
+START_TEST(test_full_eventfd_does_not_block)
+{
+	static const char req[] = "{\"execute\": \"line-pulse\", \"arguments\": "
+	    "{\"id\": \"io0\", \"line\": 2}, \"id\": 1}";
+	struct test_daemon d;
+	struct irqchip_client *c;
+	json_object *m, *ev;
+	uint64_t full = 0xfffffffffffffffeULL;
+	bool seen = false;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	json_object_put(test_call_ok(c, "chip-add", "{\"type\": \"ioapic\", \"id\": "
+	    "\"io0\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "irqfd-add", "{\"gsi\": 2, \"fd\": 0}", &efd, 1));
+	/* Pin 2: edge, vector 0x32, unmasked; its route goes out with this write. */
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 0, "
+	    "\"size\": 4, \"value\": \"0x14\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 16, "
+	    "\"size\": 4, \"value\": \"0x32\"}", NULL, 0));
+	ck_assert_int_eq(write(efd, &full, sizeof full), (ssize_t)sizeof full);
+	m = test_raw(c, req, sizeof req - 1, NULL, 0);
+	ck_assert_msg(json_object_object_get_ex(m, "return", NULL), "%s", js(m));
+	json_object_put(m);
+	ck_assert_int_eq(test_status_int(c, "counters.injections.lost"), 1);
+	ck_assert_int_eq(test_status_int(c, "counters.injections.irqfd"), 0);
+	ck_assert_int_eq(test_status_int(c, "counters.eventfd-write-failures"), 1);
+	while (!seen && irqchip_client_next_event(c, WAIT_MS, &ev) == 0) {
+		if (strcmp(json_object_get_string(test_get(ev, "event")), "client-error") == 0) {
+			ck_assert_str_eq(json_object_get_string(test_get(ev, "data.kind")),
+			    "irqfd");
+			ck_assert_int_eq(test_get_int(ev, "data.gsi"), 2);
+			seen = true;
+		}
+		json_object_put(ev);
+	}
+	ck_assert_msg(seen, "no client-error event");
+	/* Once the VMM reads it, the irqfd works again. */
+	ck_assert_int_eq(read(efd, &full, sizeof full), (ssize_t)sizeof full);
+	json_object_put(test_call_ok(c, "line-pulse", "{\"id\": \"io0\", \"line\": 2}",
+	    NULL, 0));
+	ck_assert_int_eq(read(efd, &full, sizeof full), (ssize_t)sizeof full);
+	ck_assert_int_eq(full, 1);
+	close(efd);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* A resample eventfd at its maximum: the EOI completes, the failure is counted. */
+START_TEST(test_full_resample_fd_does_not_block)
+{
+	struct test_daemon d;
+	struct irqchip_client *c;
+	uint64_t full = 0xfffffffffffffffeULL, one = 1;
+	int fds[2] = { eventfd(0, EFD_CLOEXEC), eventfd(0, EFD_CLOEXEC) };
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	json_object_put(test_call_ok(c, "chip-add", "{\"type\": \"ioapic\", \"id\": "
+	    "\"io0\"}", NULL, 0));
+	/* Pin 3: level, vector 0x33, unmasked. */
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 0, "
+	    "\"size\": 4, \"value\": \"0x16\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 16, "
+	    "\"size\": 4, \"value\": \"0x8033\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 3, "
+	    "\"fd\": 0, \"mode\": \"level\", \"resample-fd\": 1}", fds, 2));
+	ck_assert_int_eq(write(fds[1], &full, sizeof full), (ssize_t)sizeof full);
+	ck_assert_int_eq(write(fds[0], &one, sizeof one), (ssize_t)sizeof one);
+	{
+		int64_t end = test_now_ms() + WAIT_MS;
+
+		while (test_status_int(c, "counters.notifier-triggers") < 1 &&
+		    test_now_ms() < end)
+			test_sleep_ms(10);
+	}
+	json_object_put(test_call_ok(c, "eoi", "{\"vector\": 51}", NULL, 0));
+	ck_assert_int_eq(test_status_int(c, "counters.resamples"), 1);
+	ck_assert_int_eq(test_status_int(c, "counters.eventfd-write-failures"), 1);
+	close(fds[0]);
+	close(fds[1]);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *
 pressure_suite(void)
 {
@@ -305,6 +400,11 @@ pressure_suite(void)
 	tcase_add_test(tc, test_negotiate_timeout);
 	tcase_add_test(tc, test_observers);
 	tcase_add_test(tc, test_takeover);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fds");
+	tcase_add_test(tc, test_full_eventfd_does_not_block);
+	tcase_add_test(tc, test_full_resample_fd_does_not_block);
 	suite_add_tcase(s, tc);
 	return s;
 }
