@@ -23,6 +23,8 @@ cmd_irqfd_add(struct request *req, struct args *a, struct reply *r)
 	if (gsi_irqfd_find(srv, gsi) != NULL)
 		return reply_error(r, ERR_ALREADY_EXISTS, "argument 'gsi': GSI %u already has "
 		    "an irqfd (irqfd-del it first)", gsi);
+	if (fd_budget_check(srv, 1, r, NULL, 0) < 0)
+		return -EMFILE;
 	f = xcalloc(1, sizeof *f);
 	f->gsi = gsi;
 	f->fd = args_take_fd(a, "fd");
@@ -74,6 +76,8 @@ cmd_notifier_add(struct request *req, struct args *a, struct reply *r)
 	if (!level && args_has(a, "resample-fd"))
 		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'resample-fd' goes only "
 		    "with 'mode' level");
+	if (fd_budget_check(srv, level ? 2 : 1, r, NULL, 0) < 0)
+		return -EMFILE;
 	n = xcalloc(1, sizeof *n);
 	n->chip = chip;
 	n->line = line;

@@ -187,6 +187,8 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(c, "injections", inj);
 	json_object_object_add(r->ret, "counters", c);
 	json_object_object_add(r->ret, "open-fds", json_object_new_int64(count_open_fds()));
+	json_object_object_add(r->ret, "fds-held", json_object_new_int64(fds_held(srv)));
+	json_object_object_add(r->ret, "fd-limit", json_object_new_int64((int64_t)fd_limit()));
 	json_object_object_add(r->ret, "chips", json_object_new_int64(chip_count(srv)));
 	json_object_object_add(r->ret, "irqfds", json_object_new_int64(nirqfds));
 	json_object_object_add(r->ret, "notifiers", json_object_new_int64(nnotifiers));

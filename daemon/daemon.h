@@ -100,6 +100,20 @@ unsigned count_open_fds(void);
  * the sender shares.
  */
 int fd_set_nonblock(int fd);
+/*
+ * Room for more fds: the connections, irqfds and notifiers the daemon holds
+ * must fit under RLIMIT_NOFILE with what it opened at start and room for
+ * one packet's fds to spare. 0, or -EMFILE with a reason a person reads
+ * (for r, or for why when r is NULL). Embedded mode shares the VMM's fd
+ * table and does not count.
+ */
+#define FD_SPARE	32
+int fd_budget_check(struct server *, unsigned more, struct reply *r, char *why,
+    size_t whysize);
+/* The soft RLIMIT_NOFILE now, or 0 if it cannot be read. */
+unsigned long fd_limit(void);
+/* How many fds the daemon holds for its peers. */
+unsigned fds_held(const struct server *);
 
 /* ------------------------------------------------------------------- args.c */
 
@@ -675,6 +689,9 @@ struct server {
 	struct mem_region_list memory;
 	char token[33];			/* session token: 128 random bits, hex */
 	int kvm_vm_fd;			/* embedded mode's kvm backend, or -1 */
+	unsigned fd_baseline;		/* fds open when listening started */
+	int reserve_fd;			/* spent to refuse a connect at EMFILE, or -1 */
+	struct event *listen_pause_ev;	/* resumes accepting after an EMFILE pause */
 	struct counters stats;
 	struct timespec started;
 	bool exiting;			/* --exit-on-disconnect has fired */

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -277,6 +278,23 @@ activation_fd(char **cause)
 	return 3;
 }
 
+/*
+ * The soft fd limit up to the hard one (getrlimit(2)): the daemon holds an
+ * fd per irqfd, notifier and connection, and a VM may have thousands.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise RLIMIT_NOFILE to %llu: %s",
+		    (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
 /* A start-up failure: say why, release what start-up holds, exit status 1. */
 static int
 startup_failed(char *cause, struct server_options *opts)
@@ -439,6 +457,7 @@ main(int argc, char **argv)
 	}
 	event_set_log_callback(libevent_log);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	/*
 	 * Once the socket exists a supervisor may stop us: hold SIGTERM, SIGINT
 	 * and SIGHUP until the loop handles them, so that the default action

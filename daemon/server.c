@@ -91,6 +91,46 @@ peer_gone(int fd)
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+/*
+ * A packet whose fds did not all arrive: too many, or this daemon at its fd
+ * limit (the kernel then passes fewer and truncates the control data). The
+ * data is whole in the second case, so the reply names the request's id and
+ * blames the right side.
+ */
+static void
+refuse_packet(struct client *c, int rc, size_t len, unsigned nfds)
+{
+	struct server *srv = c->srv;
+	json_object *msg = NULL, *id = NULL;
+	bool has_id = false;
+	unsigned long limit;
+	char *why = NULL;
+	struct reply r;
+
+	reply_init(&r);
+	srv->stats.messages++;
+	if (rc == -EPROTO && len > 0 && (msg = wire_parse(c->buf, len, &why)) != NULL &&
+	    json_object_is_type(msg, json_type_object))
+		has_id = json_object_object_get_ex(msg, "id", &id);
+	free(why);
+	limit = fd_limit();
+	if (rc == -EMSGSIZE)
+		reply_error(&r, ERR_PROTOCOL, "message longer than %d bytes; its fds were "
+		    "closed", WIRE_MAX_MESSAGE);
+	else if (nfds < WIRE_MAX_FDS) {
+		log_warn_limited(&srv->log_fd, "client pid %d: a message's fds did not fit "
+		    "under RLIMIT_NOFILE %lu", (int)c->pid, limit);
+		reply_error(&r, ERR_GENERIC, "irqchipd is at its fd limit (RLIMIT_NOFILE %lu): "
+		    "the message's fds could not be received and nothing was done; delete "
+		    "irqfds or notifiers, or raise the limit", limit);
+	} else
+		reply_error(&r, ERR_PROTOCOL, "more than %d fds in one message; all were "
+		    "closed", WIRE_MAX_FDS);
+	send_reply(c, &r, has_id, id);
+	reply_clear(&r);
+	json_object_put(msg);
+}
+
 static void
 client_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -105,18 +145,7 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc == -EAGAIN)
 		return;
 	if (rc == -EMSGSIZE || rc == -EPROTO) {
-		struct reply r;
-
-		reply_init(&r);
-		srv->stats.messages++;
-		if (rc == -EMSGSIZE)
-			reply_error(&r, ERR_PROTOCOL, "message longer than %d bytes; its fds "
-			    "were closed", WIRE_MAX_MESSAGE);
-		else
-			reply_error(&r, ERR_PROTOCOL, "more than %d fds in one message; all "
-			    "were closed", WIRE_MAX_FDS);
-		send_reply(c, &r, false, NULL);
-		reply_clear(&r);
+		refuse_packet(c, rc, len, nfds);
 		return;
 	}
 	if (rc < 0) {
@@ -295,19 +324,68 @@ server_attach(struct server *srv, int fd, uid_t uid, char **cause)
 	return 0;
 }
 
+#define LISTEN_PAUSE_MS	1000
+
+/* The pause is over: accept again. */
+static void
+listen_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	if (srv->reserve_fd < 0)
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	event_add(srv->listen_ev, NULL);
+}
+
+/*
+ * accept(2) failed for want of an fd. The connection stays queued and the
+ * listening socket readable: accepting again at once would spin. Spend the
+ * reserve fd to take the connection and tell it why it is refused; without
+ * one, stop listening for a while.
+ */
+static void
+accept_out_of_fds(struct server *srv, int lfd, int err)
+{
+	struct timeval tv = { LISTEN_PAUSE_MS / 1000, (LISTEN_PAUSE_MS % 1000) * 1000 };
+	unsigned long limit = fd_limit();
+	char why[160];
+	int fd;
+
+	srv->stats.rejected_connections++;
+	log_warn_limited(&srv->log_accept, "accept: %s (RLIMIT_NOFILE %lu); refusing "
+	    "connections until fds are free", strerror(err), limit);
+	if (srv->reserve_fd >= 0) {
+		close(srv->reserve_fd);
+		srv->reserve_fd = -1;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			reason(why, sizeof why, "irqchipd is at its fd limit (RLIMIT_NOFILE "
+			    "%lu); try again later", limit);
+			refuse(fd, ERR_BUSY, why);
+		}
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && srv->reserve_fd >= 0)
+			return;
+	}
+	event_del(srv->listen_ev);
+	evtimer_add(srv->listen_pause_ev, &tv);
+}
+
 static void
 listen_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct ucred cred;
 	socklen_t len = sizeof cred;
-	char *cause = NULL;
+	char *cause = NULL, why[160];
 	struct client *c;
 	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE)
+			accept_out_of_fds(srv, lfd, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn_limited(&srv->log_accept, "accept: %s", strerror(errno));
 		return;
 	}
@@ -332,6 +410,12 @@ listen_cb(evutil_socket_t lfd, short what, void *arg)
 		    "(--exit-on-disconnect)");
 		return;
 	}
+	if (fd_budget_check(srv, 1, NULL, why, sizeof why) < 0) {
+		srv->stats.rejected_connections++;
+		log_warn_limited(&srv->log_refused, "refused pid %d: %s", (int)cred.pid, why);
+		refuse(fd, ERR_BUSY, why);
+		return;
+	}
 	if (server_attach(srv, fd, cred.uid, &cause) < 0) {
 		log_warn_limited(&srv->log_accept, "%s", cause);
 		free(cause);
@@ -348,7 +432,12 @@ int
 server_listen(struct server *srv, int fd, char **cause)
 {
 	srv->listen_ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, listen_cb, srv);
-	if (srv->listen_ev == NULL || event_add(srv->listen_ev, NULL) < 0) {
+	srv->listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
+	/* Kept open to be spent when accept(2) fails with EMFILE. */
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->fd_baseline = count_open_fds();
+	if (srv->listen_ev == NULL || srv->listen_pause_ev == NULL ||
+	    event_add(srv->listen_ev, NULL) < 0) {
 		xasprintf(cause, "cannot watch the listening socket");
 		return -ENOMEM;
 	}
@@ -384,6 +473,7 @@ server_create(struct event_base *base, const struct server_options *opts, char *
 	srv->opts = *opts;
 	srv->listen_fd = -1;
 	srv->kvm_vm_fd = -1;
+	srv->reserve_fd = -1;
 	TAILQ_INIT(&srv->chips);
 	TAILQ_INIT(&srv->irqfds);
 	TAILQ_INIT(&srv->notifiers);
@@ -411,6 +501,10 @@ server_free(struct server *srv)
 	memory_free_all(srv);
 	if (srv->listen_ev != NULL)
 		event_free(srv->listen_ev);
+	if (srv->listen_pause_ev != NULL)
+		event_free(srv->listen_pause_ev);
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	free(srv);

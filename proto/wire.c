@@ -127,8 +127,13 @@ wire_recv(int sock, char *buf, size_t size, size_t *len, int *fds, unsigned *nfd
 		}
 	}
 	if (msg.msg_flags & MSG_CTRUNC) {
+		/*
+		 * The data is whole; only fds are missing: more than fit, or the
+		 * receiver is at RLIMIT_NOFILE (the kernel then passes fewer,
+		 * unix(7)). *len and *nfds still say what arrived.
+		 */
 		wire_close_fds(fds, *nfds);
-		*nfds = 0;
+		*len = (size_t)n;
 		return -EPROTO;
 	}
 	if (msg.msg_flags & MSG_TRUNC) {

@@ -11,6 +11,8 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -385,6 +387,245 @@ START_TEST(test_full_resample_fd_does_not_block)
 }
 END_TEST
 
+/* ---- the fd limit ---- */
+
+/* Sets the daemon's RLIMIT_NOFILE (soft and hard) to n with prlimit(2). */
+static void
+daemon_fd_limit(const struct test_daemon *d, rlim_t n)
+{
+	struct rlimit rl = { n, n };
+
+	ck_assert_int_eq(prlimit(d->pid, RLIMIT_NOFILE, &rl, NULL), 0);
+}
+
+/* The daemon's user and system CPU time so far, in clock ticks (proc(5)). */
+static long
+daemon_cpu_ticks(const struct test_daemon *d)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)d->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	/* Fields 14 and 15, counted after the ")" that ends the command name. */
+	p = strrchr(buf, ')');
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st), 2);
+	return (long)(ut + st);
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	return (long)st.st_size;
+}
+
+static char *
+read_all(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	long n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+/* The daemon raises its soft fd limit to the hard one at start. */
+START_TEST(test_fd_limit_raised)
+{
+	struct rlimit saved, low;
+	struct test_daemon d;
+	struct irqchip_client *c;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	if (saved.rlim_max < 512) {
+		fprintf(stderr, "SKIP: the hard fd limit (%lu) leaves nothing to raise\n",
+		    (unsigned long)saved.rlim_max);
+		return;
+	}
+	low = (struct rlimit){ 256, saved.rlim_max };
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	test_daemon_start(&d, NULL);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	c = test_connect(&d);
+	ck_assert_int_eq(test_status_int(c, "fd-limit"), (int64_t)saved.rlim_max);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* irqfd-add is refused with a reason before the daemon runs out of fds. */
+START_TEST(test_fd_budget)
+{
+	struct test_daemon d;
+	struct irqchip_client *c;
+	json_object *m;
+	char req[160];
+	int64_t open_fds;
+	unsigned gsi, refused = 0;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	open_fds = test_status_int(c, "open-fds");
+	daemon_fd_limit(&d, (rlim_t)open_fds + 48);
+	for (gsi = 0; gsi < 64 && refused == 0; gsi++) {
+		snprintf(req, sizeof req, "{\"execute\": \"irqfd-add\", \"arguments\": "
+		    "{\"gsi\": %u, \"fd\": 0}, \"id\": %u}", gsi, gsi);
+		m = test_raw(c, req, strlen(req), &efd, 1);
+		ck_assert_int_eq(test_get_int(m, "id"), gsi);
+		if (json_object_object_get_ex(m, "error", NULL)) {
+			ck_assert_str_eq(json_object_get_string(test_get(m, "error.class")),
+			    "GenericError");
+			ck_assert_msg(test_contains(json_object_get_string(test_get(m,
+			    "error.desc")), "RLIMIT_NOFILE"), "%s", js(m));
+			refused = gsi;
+		}
+		json_object_put(m);
+	}
+	ck_assert_msg(refused > 0, "64 irqfds under a limit of %" PRId64 " fds",
+	    open_fds + 48);
+	/* Refused with fds to spare: the daemon still takes a packet's worth. */
+	ck_assert_int_le(test_status_int(c, "open-fds") + 16, open_fds + 48);
+	ck_assert_int_eq(test_status_int(c, "irqfds"), refused);
+	close(efd);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * At the fd limit a packet's fds cannot be received: the reply blames the
+ * limit, not the client, and carries the request's id.
+ */
+START_TEST(test_fd_limit_reply_has_id)
+{
+	static const char req[] = "{\"execute\": \"irqfd-add\", \"arguments\": "
+	    "{\"gsi\": 5, \"fd\": 0}, \"id\": \"req-42\"}";
+	struct test_daemon d;
+	struct irqchip_client *c;
+	json_object *m;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	daemon_fd_limit(&d, (rlim_t)test_status_int(c, "open-fds"));
+	m = test_raw(c, req, sizeof req - 1, &efd, 1);
+	ck_assert_msg(json_object_object_get_ex(m, "error", NULL), "%s", js(m));
+	ck_assert_str_eq(json_object_get_string(test_get(m, "id")), "req-42");
+	ck_assert_str_eq(json_object_get_string(test_get(m, "error.class")), "GenericError");
+	ck_assert_msg(test_contains(json_object_get_string(test_get(m, "error.desc")),
+	    "fd limit"), "%s", js(m));
+	json_object_put(m);
+	ck_assert_int_eq(test_status_int(c, "irqfds"), 0);
+	close(efd);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * accept(2) failing with EMFILE: connections are told why and closed, the
+ * daemon does not spin and its log does not flood.
+ */
+START_TEST(test_emfile_does_not_spin)
+{
+	struct test_daemon d;
+	struct irqchip_client *c, *late;
+	json_object *m = NULL;
+	long cpu, log0;
+	char *cause = NULL;
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	daemon_fd_limit(&d, (rlim_t)test_status_int(c, "open-fds"));
+	log0 = file_size(d.log);
+	cpu = daemon_cpu_ticks(&d);
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		struct pollfd p;
+		char buf[4096];
+		ssize_t n;
+		int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		ck_assert_uint_lt(strlen(d.sock), sizeof sun.sun_path);
+		memcpy(sun.sun_path, d.sock, strlen(d.sock) + 1);
+		ck_assert_int_eq(connect(s, (struct sockaddr *)&sun, sizeof sun), 0);
+		p = (struct pollfd){ .fd = s, .events = POLLIN };
+		ck_assert_int_eq(poll(&p, 1, WAIT_MS), 1);
+		n = recv(s, buf, sizeof buf - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		ck_assert_msg(test_contains(buf, "\"Busy\"") && test_contains(buf, "fd limit"),
+		    "%s", buf);
+		close(s);
+	}
+	/* A connection left waiting while the daemon cannot take it. */
+	ck_assert_int_eq(irqchip_client_connect(d.sock, &late, &cause) == 0 ? 0 : -1, -1);
+	free(cause);
+	test_sleep_ms(1000);
+	/* Generous: a spinning daemon burns the whole second (100 ticks). */
+	ck_assert_int_lt(daemon_cpu_ticks(&d) - cpu, 30);
+	ck_assert_int_lt(file_size(d.log) - log0, 16384);
+	ck_assert_int_eq(test_status_int(c, "counters.rejected-connections"), 4);
+	json_object_put(m);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* Refused connects are logged at a limited rate, with a count of the rest. */
+START_TEST(test_refused_connects_rate_limited)
+{
+	static const char *const args[] = { "--allow-uid", "54321", NULL };
+	struct test_daemon d;
+	char *log;
+	unsigned lines = 0;
+
+	if (getuid() == 54321) {
+		fprintf(stderr, "SKIP: the test runs as uid 54321, the one allowed\n");
+		return;
+	}
+	test_daemon_start(&d, args);
+	for (int i = 0; i < 301; i++) {
+		struct irqchip_client *c = NULL;
+		char *cause = NULL;
+
+		/* The last one after the one-second window: it carries the count. */
+		if (i == 300)
+			test_sleep_ms(1100);
+		ck_assert_int_lt(irqchip_client_connect(d.sock, &c, &cause), 0);
+		free(cause);
+	}
+	log = read_all(d.log);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	for (char *p = log; (p = strstr(p, "refused pid")) != NULL; p++)
+		lines++;
+	ck_assert_msg(lines >= 1 && lines <= 40, "%u lines for 301 refused connects", lines);
+	ck_assert_msg(test_contains(log, "suppressed"), "no count of the rest");
+	free(log);
+}
+END_TEST
+
 static Suite *
 pressure_suite(void)
 {
@@ -405,6 +646,14 @@ pressure_suite(void)
 	tc = tcase_create("fds");
 	tcase_add_test(tc, test_full_eventfd_does_not_block);
 	tcase_add_test(tc, test_full_resample_fd_does_not_block);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fdlimit");
+	tcase_add_test(tc, test_fd_limit_raised);
+	tcase_add_test(tc, test_fd_budget);
+	tcase_add_test(tc, test_fd_limit_reply_has_id);
+	tcase_add_test(tc, test_emfile_does_not_spin);
+	tcase_add_test(tc, test_refused_connects_rate_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }
