@@ -626,6 +626,40 @@ START_TEST(test_refused_connects_rate_limited)
 }
 END_TEST
 
+/* ---- ids ---- */
+
+/* Number ids come back as the very text that was sent, never re-rounded. */
+START_TEST(test_ids_echoed_exactly)
+{
+	static const char *const ids[] = {
+		"9.9e22", "1.0", "-1.50E+3", "18446744073709551615", "-9223372036854775808",
+		"0.1", "1E400", "\"9.9e22\"",
+	};
+	struct test_daemon d;
+	struct irqchip_client *c;
+	char req[160], want[64], buf[65536];
+	struct pollfd p;
+	ssize_t n;
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	p = (struct pollfd){ .fd = irqchip_client_fd(c), .events = POLLIN };
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		snprintf(req, sizeof req, "{\"execute\": \"query-version\", \"id\": %s}", ids[i]);
+		ck_assert_int_eq(irqchip_client_send_raw(c, req, strlen(req), NULL, 0), 0);
+		ck_assert_int_eq(poll(&p, 1, WAIT_MS), 1);
+		n = recv(p.fd, buf, sizeof buf - 1, 0);
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		snprintf(want, sizeof want, "\"id\":%s}", ids[i]);
+		ck_assert_msg(n > (ssize_t)strlen(want) &&
+		    strcmp(buf + n - strlen(want), want) == 0, "sent id %s, got %s", ids[i], buf);
+	}
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 static Suite *
 pressure_suite(void)
 {
@@ -654,6 +688,10 @@ pressure_suite(void)
 	tcase_add_test(tc, test_fd_limit_reply_has_id);
 	tcase_add_test(tc, test_emfile_does_not_spin);
 	tcase_add_test(tc, test_refused_connects_rate_limited);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ids");
+	tcase_add_test(tc, test_ids_echoed_exactly);
 	suite_add_tcase(s, tc);
 	return s;
 }
