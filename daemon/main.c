@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -194,6 +195,71 @@ socket_in_use(const char *path)
 	return rc;
 }
 
+/*
+ * PATH.lock, locked with flock(2) for the daemon's life: of two daemons
+ * started at once on one path, the second fails here instead of racing the
+ * first to the socket. The file stays: removing it would let a third
+ * daemon lock a new file while the second still holds the old one.
+ */
+static int
+take_lock(const char *path, char **cause)
+{
+	char lock[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
+		xasprintf(cause, "%s.lock: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		xasprintf(cause, "cannot open lock file %s: %s", lock, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		xasprintf(cause, "%s is in use: another irqchipd holds its lock %s", path,
+		    lock);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	return fd;
+}
+
+/* The socket file this daemon bound, so that exit removes only that one. */
+struct bound_path {
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+static void
+remember_socket(struct bound_path *b, const char *path)
+{
+	struct stat st;
+
+	b->path = NULL;
+	if (lstat(path, &st) == 0) {
+		b->path = path;
+		b->dev = st.st_dev;
+		b->ino = st.st_ino;
+	}
+}
+
+/* Unlinks the socket if the path still names the one this daemon bound. */
+static void
+remove_socket(const struct bound_path *b)
+{
+	struct stat st;
+
+	if (b->path == NULL || lstat(b->path, &st) < 0)
+		return;
+	if (st.st_dev != b->dev || st.st_ino != b->ino) {
+		log_info("%s is no longer this daemon's socket; leaving it", b->path);
+		return;
+	}
+	unlink(b->path);
+}
+
 static int
 create_socket(const char *path, mode_t mode, char **cause)
 {
@@ -348,7 +414,8 @@ main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long v;
 	mode_t mode = 0600;
-	int inherited_fd = -1, use_syslog = 0, opt, lfd;
+	int inherited_fd = -1, use_syslog = 0, opt, lfd, lock_fd = -1;
+	struct bound_path bound = { NULL, 0, 0 };
 	struct event_base *base;
 	struct event *sigs[3];
 	struct server *srv;
@@ -469,7 +536,10 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &held, &unheld);
 
 	if (socket_path != NULL) {
-		lfd = create_socket(socket_path, mode, &cause);
+		lock_fd = take_lock(socket_path, &cause);
+		lfd = lock_fd < 0 ? -1 : create_socket(socket_path, mode, &cause);
+		if (lfd >= 0)
+			remember_socket(&bound, socket_path);
 	} else if (inherited_fd >= 0) {
 		lfd = check_listener(inherited_fd, &cause) < 0 ? -1 : inherited_fd;
 	} else {
@@ -507,8 +577,9 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	server_free(srv);
-	if (socket_path != NULL)
-		unlink(socket_path);
+	remove_socket(&bound);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	for (int i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(base);

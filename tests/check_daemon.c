@@ -576,7 +576,7 @@ START_TEST(test_socket_in_use)
 	ck_assert_int_eq(stat(d.sock, &before), 0);
 	ck_assert_int_ne(run_daemon(args, &out, &err), 0);
 	assert_one_line(err, "in use");
-	ck_assert_msg(test_contains(err, "answering"), "%s", err);
+	ck_assert_msg(test_contains(err, "lock"), "%s", err);
 	/* The first daemon keeps its socket and goes on serving. */
 	ck_assert_int_eq(stat(d.sock, &after), 0);
 	ck_assert_uint_eq(before.st_ino, after.st_ino);

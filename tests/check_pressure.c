@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -626,6 +627,67 @@ START_TEST(test_refused_connects_rate_limited)
 }
 END_TEST
 
+/* ---- one daemon per path ---- */
+
+/* While PATH.lock is held, a second daemon on PATH does not start. */
+START_TEST(test_lock_file)
+{
+	struct test_daemon d;
+	char dir[64], sock[128], lock[160], prog[512], *err = NULL;
+	const char *argv[] = { NULL, "--socket-path", sock, NULL };
+	int fd;
+
+	test_make_dir(dir, sizeof dir);
+	snprintf(sock, sizeof sock, "%s/sock", dir);
+	snprintf(lock, sizeof lock, "%s.lock", sock);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	argv[0] = test_program("daemon/irqchipd", prog, sizeof prog);
+	ck_assert_int_eq(test_run(argv, NULL, &err), 1);
+	ck_assert_msg(test_contains(err, "in use") && test_contains(err, "lock"), "%s", err);
+	ck_assert_int_eq(access(sock, F_OK), -1);
+	free(err);
+	close(fd);
+	unlink(lock);
+	rmdir(dir);
+
+	/* A running daemon holds its own lock. */
+	test_daemon_start(&d, NULL);
+	snprintf(lock, sizeof lock, "%s.lock", d.sock);
+	fd = open(lock, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(fd);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* At exit the daemon removes its socket, and nobody else's. */
+START_TEST(test_unlink_only_own_socket)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct test_daemon d;
+	char moved[160];
+	int s;
+
+	test_daemon_start(&d, NULL);
+	snprintf(moved, sizeof moved, "%s.moved", d.sock);
+	ck_assert_int_eq(rename(d.sock, moved), 0);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ck_assert_uint_lt(strlen(d.sock), sizeof sun.sun_path);
+	memcpy(sun.sun_path, d.sock, strlen(d.sock) + 1);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
+	ck_assert_int_eq(kill(d.pid, SIGTERM), 0);
+	ck_assert_int_eq(test_daemon_wait(&d, WAIT_MS), 0);
+	ck_assert_msg(access(d.sock, F_OK) == 0, "the daemon removed a socket it did not bind");
+	close(s);
+	unlink(moved);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 /* ---- ids ---- */
 
 /* Number ids come back as the very text that was sent, never re-rounded. */
@@ -688,6 +750,11 @@ pressure_suite(void)
 	tcase_add_test(tc, test_fd_limit_reply_has_id);
 	tcase_add_test(tc, test_emfile_does_not_spin);
 	tcase_add_test(tc, test_refused_connects_rate_limited);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lock");
+	tcase_add_test(tc, test_lock_file);
+	tcase_add_test(tc, test_unlink_only_own_socket);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ids");
