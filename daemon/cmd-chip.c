@@ -31,6 +31,14 @@ cmd_query_chips(struct request *req, struct args *a, struct reply *r)
 		json_object_object_add(o, "id", json_object_new_string(chip->id));
 		json_object_object_add(o, "type", json_object_new_string(chip->cls->type));
 		chip->cls->describe(chip, o);
+		/* The GSIs its routes use: the client library accepts routes only there. */
+		if (chip->ngsi > 0) {
+			json_object *g = json_object_new_object();
+
+			json_object_object_add(g, "base", json_object_new_int64(chip->gsi_base));
+			json_object_object_add(g, "count", json_object_new_int64(chip->ngsi));
+			json_object_object_add(o, "gsis", g);
+		}
 		json_object_object_add(o, "guest-errors", wire_u64(chip->guest_errors));
 		json_object_array_add(list, o);
 	}

@@ -251,6 +251,37 @@ START_TEST(test_observers)
 }
 END_TEST
 
+/* irqchipctl queries and watches beside a running VMM, and cannot change anything. */
+START_TEST(test_irqchipctl_beside_vmm)
+{
+	struct test_daemon d;
+	struct irqchip_client *c;
+	char prog[512], *out = NULL, *err = NULL;
+	const char *query[] = { NULL, "-s", d.sock, "--json", "query-status", NULL };
+	const char *add[] = { NULL, "-s", d.sock, "chip-add", "type=ioapic", "id=io9", NULL };
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	json_object_put(test_call_ok(c, "chip-add", "{\"type\": \"ioapic\", \"id\": "
+	    "\"io0\"}", NULL, 0));
+	query[0] = add[0] = test_program("proto/irqchipctl", prog, sizeof prog);
+	ck_assert_int_eq(test_run(query, &out, &err), 0);
+	ck_assert_msg(test_contains(out, "\"observers\":1") && test_contains(out,
+	    "\"chips\":1"), "%s %s", out, err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(test_run(add, &out, &err), 1);
+	ck_assert_msg(test_contains(err, "PermissionDenied"), "%s", err);
+	free(out);
+	free(err);
+	/* The VMM kept control throughout. */
+	ck_assert_int_eq(test_status_int(c, "chips"), 1);
+	json_object_put(test_call_ok(c, "chip-del", "{\"id\": \"io0\"}", NULL, 0));
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(test_takeover)
 {
 	struct test_daemon d;
@@ -722,6 +753,96 @@ START_TEST(test_ids_echoed_exactly)
 }
 END_TEST
 
+/* ---- the library against a daemon that misbehaves ---- */
+
+/* A daemon that never answers: the call ends with a clear timeout. */
+START_TEST(test_library_call_timeout)
+{
+	struct irqchip_client *c;
+	char *cause = NULL;
+	int64_t t0;
+	int fd = test_fake_daemon(&c), rc;
+
+	irqchip_client_set_timeout(c, 200);
+	t0 = test_now_ms();
+	rc = irqchip_client_call(c, "query-status", NULL, NULL, 0, NULL, NULL, &cause);
+	ck_assert_int_eq(rc, -ETIMEDOUT);
+	ck_assert_msg(test_contains(cause, "did not answer 'query-status' within 200 ms"),
+	    "%s", cause);
+	/* Generous: it returned, and not before its time. */
+	ck_assert_int_ge(test_now_ms() - t0, 200);
+	ck_assert_int_lt(test_now_ms() - t0, WAIT_MS);
+	free(cause);
+	/* A late reply is skipped; the next call gets its own. */
+	test_fake_say(fd, "{\"return\": {\"late\": true}, \"id\": 1}");
+	test_fake_say(fd, "{\"return\": {\"mine\": true}, \"id\": 2}");
+	json_object_put(test_call_ok(c, "query-version", NULL, NULL, 0));
+	irqchip_client_close(c);
+	close(fd);
+}
+END_TEST
+
+/* A daemon that floods events: the queue stays bounded, the error is clear. */
+START_TEST(test_library_event_queue_bounded)
+{
+	struct irqchip_client *c;
+	json_object *ev;
+	char *cause = NULL, buf[256];
+	unsigned n = 0;
+	int fd = test_fake_daemon(&c), rc;
+
+	irqchip_client_set_max_events(c, 10);
+	for (int i = 0; i < 11; i++)
+		test_fake_say(fd, "{\"event\": \"interrupt\", \"data\": {}}");
+	test_fake_say(fd, "{\"return\": {}, \"id\": 1}");
+	rc = irqchip_client_call(c, "query-status", NULL, NULL, 0, NULL, NULL, &cause);
+	ck_assert_int_eq(rc, -ENOBUFS);
+	ck_assert_msg(test_contains(cause, "resumed"), "%s", cause);
+	free(cause);
+	cause = NULL;
+	/* The library hung up, so the daemon keeps the session for a resume. */
+	ck_assert_int_gt(recv(fd, buf, sizeof buf, 0), 0);
+	ck_assert_int_eq(recv(fd, buf, sizeof buf, 0), 0);
+	/* What was queued can still be taken; then the error again. */
+	while (irqchip_client_next_event(c, 0, &ev) == 0) {
+		json_object_put(ev);
+		n++;
+	}
+	ck_assert_int_eq(n, 10);
+	ck_assert_int_eq(irqchip_client_next_event(c, 0, &ev), -ENOBUFS);
+	ck_assert_int_eq(irqchip_client_call(c, "query-status", NULL, NULL, 0, NULL, NULL,
+	    &cause), -ENOBUFS);
+	free(cause);
+	irqchip_client_close(c);
+	close(fd);
+}
+END_TEST
+
+/* What the daemon refuses from clients, the library refuses from a daemon. */
+START_TEST(test_library_refuses_bad_json)
+{
+	static const char *const bad[] = {
+		"{\"return\": {\"id\": \"io0\\u0000junk\"}, \"id\": ",
+		"{\"return\": {\"id\": \"io0\tx\"}, \"id\": ",
+		"{\"return\": {\"value\": 18446744073709551616}, \"id\": ",
+	};
+	struct irqchip_client *c;
+	char *cause = NULL, msg[128];
+	int fd = test_fake_daemon(&c);
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(msg, sizeof msg, "%s%d}", bad[i], i + 1);
+		test_fake_say(fd, msg);
+		ck_assert_int_eq(irqchip_client_call(c, "query-version", NULL, NULL, 0, NULL,
+		    NULL, &cause), -EPROTO);
+		free(cause);
+		cause = NULL;
+	}
+	irqchip_client_close(c);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 pressure_suite(void)
 {
@@ -737,6 +858,7 @@ pressure_suite(void)
 	tcase_add_test(tc, test_negotiate_timeout);
 	tcase_add_test(tc, test_observers);
 	tcase_add_test(tc, test_takeover);
+	tcase_add_test(tc, test_irqchipctl_beside_vmm);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fds");
@@ -755,6 +877,12 @@ pressure_suite(void)
 	tc = tcase_create("lock");
 	tcase_add_test(tc, test_lock_file);
 	tcase_add_test(tc, test_unlink_only_own_socket);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("library");
+	tcase_add_test(tc, test_library_call_timeout);
+	tcase_add_test(tc, test_library_event_queue_bounded);
+	tcase_add_test(tc, test_library_refuses_bad_json);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ids");

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -430,4 +431,25 @@ bool
 test_contains(const char *s, const char *needle)
 {
 	return s != NULL && strstr(s, needle) != NULL;
+}
+
+int
+test_fake_daemon(struct irqchip_client **lib)
+{
+	static const char greeting[] = "{\"greeting\": {\"protocol\": 1, \"session\": "
+	    "\"00112233445566778899aabbccddeeff\"}}";
+	char *cause = NULL;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(send(sv[1], greeting, sizeof greeting - 1, 0),
+	    (ssize_t)sizeof greeting - 1);
+	ck_assert_msg(irqchip_client_open_fd(sv[0], lib, &cause) == 0, "%s", cause);
+	return sv[1];
+}
+
+void
+test_fake_say(int fd, const char *msg)
+{
+	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
 }
