@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -58,6 +60,24 @@ log_open(enum log_level level, const char *file, int use_syslog, char **cause)
 	return 0;
 }
 
+/*
+ * The log file: created 0600, appended to, never through a symlink (which
+ * would let whoever can write its directory point the daemon's writes
+ * elsewhere: open(2) O_NOFOLLOW).
+ */
+static FILE *
+open_log_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "a")) == NULL)
+		close(fd);
+	return f;
+}
+
 int
 log_reopen(char **cause)
 {
@@ -66,7 +86,7 @@ log_reopen(char **cause)
 
 	pthread_mutex_lock(&log_lock);
 	if (log_path != NULL) {
-		f = fopen(log_path, "ae");
+		f = open_log_file(log_path);
 		if (f == NULL) {
 			rc = -errno;
 			if (cause != NULL && asprintf(cause, "cannot open log file %s: %s",

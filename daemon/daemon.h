@@ -18,6 +18,7 @@
  *   args.c        argument schemas and their validator
  *   fdcheck.c     what kind of file a received fd is
  *   reply.c       replies in construction, error classes, reason strings
+ *   sandbox.c     the daemon process's hardening (main.c only, never embedded)
  *
  * No file-scope state: several servers may coexist (embedded mode, tests).
  */
@@ -41,6 +42,18 @@
 	for ((var) = TAILQ_FIRST(head);					\
 	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
 	    (var) = (tvar))
+/* ---------------------------------------------------------------- sandbox.c */
+
+/* Closes every fd above stdio but keep (-1: none). */
+int sandbox_close_inherited(int keep);
+/* setgroups, setresgid, setresuid to user (and group); must be root. */
+int sandbox_drop_privileges(const char *user, const char *group, char **cause);
+/*
+ * PR_SET_NO_NEW_PRIVS and a seccomp allow-list: any other system call kills
+ * the process (SECCOMP_RET_KILL_PROCESS, seccomp(2)).
+ */
+int sandbox_seccomp(char **cause);
+
 #endif
 
 struct server;
@@ -707,5 +720,17 @@ void server_free(struct server *);
 int server_listen(struct server *, int listen_fd, char **cause);
 /* Adopts an already connected socket as the client (embedded mode). */
 int server_attach(struct server *, int fd, uid_t uid, char **cause);
+
+/* ---------------------------------------------------------------- sandbox.c */
+
+/* Closes every fd above stdio but keep (-1: none). */
+int sandbox_close_inherited(int keep);
+/* setgroups, setresgid, setresuid to user (and group); must be root. */
+int sandbox_drop_privileges(const char *user, const char *group, char **cause);
+/*
+ * PR_SET_NO_NEW_PRIVS and a seccomp allow-list: any other system call kills
+ * the process (SECCOMP_RET_KILL_PROCESS, seccomp(2)).
+ */
+int sandbox_seccomp(char **cause);
 
 #endif

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@
 enum {
 	OPT_SOCKET_MODE = 256, OPT_ALLOW_UID, OPT_PRINT_CAPS, OPT_LOG_LEVEL, OPT_LOG_FILE,
 	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD, OPT_SEND_QUEUE,
-	OPT_NEGOTIATE_TIMEOUT,
+	OPT_NEGOTIATE_TIMEOUT, OPT_NO_SECCOMP, OPT_USER, OPT_GROUP,
 };
 
 static const struct option long_options[] = {
@@ -49,6 +50,9 @@ static const struct option long_options[] = {
 	{ "exit-on-disconnect", no_argument, NULL, OPT_EXIT_ON_DISCONNECT },
 	{ "send-queue", required_argument, NULL, OPT_SEND_QUEUE },
 	{ "negotiate-timeout", required_argument, NULL, OPT_NEGOTIATE_TIMEOUT },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -73,6 +77,9 @@ usage(FILE *out)
 	    "      --negotiate-timeout SECONDS\n"
 	    "                           close a connection that has not negotiated by then\n"
 	    "                           (default 10)\n"
+	    "      --user USER          run as USER once the socket is bound (from root)\n"
+	    "      --group GROUP        and as GROUP (default: USER's group)\n"
+	    "      --no-seccomp         no system call filter (for debugging)\n"
 	    "      --log-level LEVEL    error, warn, info (default) or debug\n"
 	    "      --log-file PATH      log to PATH instead of stderr (SIGHUP reopens it)\n"
 	    "      --syslog             also log to syslog (daemon facility)\n"
@@ -409,12 +416,13 @@ exit_on_disconnect(void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *socket_path = NULL, *log_file = NULL;
+	const char *socket_path = NULL, *log_file = NULL, *user = NULL, *group = NULL;
+	bool no_seccomp = false;
 	struct server_options opts = { .allow_uids = NULL };
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long v;
 	mode_t mode = 0600;
-	int inherited_fd = -1, use_syslog = 0, opt, lfd, lock_fd = -1;
+	int inherited_fd = -1, use_syslog = 0, opt, lfd, lock_fd = -1, rc;
 	struct bound_path bound = { NULL, 0, 0 };
 	struct event_base *base;
 	struct event *sigs[3];
@@ -486,6 +494,15 @@ main(int argc, char **argv)
 				    "1..%d", optarg, SEND_QUEUE_MAX);
 			opts.send_queue = (unsigned)v;
 			break;
+		case OPT_NO_SECCOMP:
+			no_seccomp = true;
+			break;
+		case OPT_USER:
+			user = optarg;
+			break;
+		case OPT_GROUP:
+			group = optarg;
+			break;
 		case OPT_NEGOTIATE_TIMEOUT:
 			if (parse_uint(optarg, 3600, &v, 10) < 0 || v == 0)
 				usage_error("--negotiate-timeout: '%s' is not a number of seconds "
@@ -516,6 +533,18 @@ main(int argc, char **argv)
 	if (socket_path != NULL && inherited_fd >= 0)
 		usage_error("--socket-path and --fd exclude each other");
 
+	/*
+	 * Nothing the daemon creates is for others (the socket gets its own
+	 * --socket-mode), and no fd it did not ask for stays open: only stdio
+	 * and the listening socket it was given survive.
+	 */
+	umask(0077);
+	if ((rc = sandbox_close_inherited(inherited_fd >= 0 ? inherited_fd :
+	    socket_path == NULL ? 3 : -1)) < 0) {
+		fprintf(stderr, "irqchipd: cannot close inherited fds: %s\n", strerror(-rc));
+		free(opts.allow_uids);
+		return 1;
+	}
 	if (log_open(level, log_file, use_syslog, &cause) < 0) {
 		fprintf(stderr, "irqchipd: %s\n", cause);
 		free(cause);
@@ -570,9 +599,28 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(base, signals[i], signal_cb, base);
 		event_add(sigs[i], NULL);
 	}
+	if ((user != NULL || group != NULL) &&
+	    sandbox_drop_privileges(user, group, &cause) < 0) {
+		remove_socket(&bound);
+		server_free(srv);
+		for (int i = 0; i < 3; i++)
+			event_free(sigs[i]);
+		event_base_free(base);
+		return startup_failed(cause, &opts);
+	}
+	/* Setup is done: from here on, only what serving needs (seccomp(2)). */
+	if (!no_seccomp && sandbox_seccomp(&cause) < 0) {
+		remove_socket(&bound);
+		server_free(srv);
+		for (int i = 0; i < 3; i++)
+			event_free(sigs[i]);
+		event_base_free(base);
+		return startup_failed(cause, &opts);
+	}
 	sigprocmask(SIG_SETMASK, &unheld, NULL);
-	log_info("irqchipd %s listening on %s", PACKAGE_VERSION,
-	    socket_path != NULL ? socket_path : "an inherited socket");
+	log_info("irqchipd %s listening on %s%s", PACKAGE_VERSION,
+	    socket_path != NULL ? socket_path : "an inherited socket",
+	    no_seccomp ? " (no seccomp filter)" : "");
 
 	event_base_dispatch(base);
 

@@ -14,10 +14,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,8 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "daemon.h"
+#include "irqchip-embedded.h"
 #include "testlib.h"
 
 #define WAIT_MS		5000
@@ -463,21 +467,27 @@ file_size(const char *path)
 	return (long)st.st_size;
 }
 
+/* A whole file, /proc files (which report size 0) included. */
 static char *
 read_all(const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char *buf;
-	long n;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
+	ck_assert_int_ge(fd, 0);
 	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 1024) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			ck_assert_ptr_nonnull(buf);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
 	return buf;
 }
 
@@ -719,6 +729,191 @@ START_TEST(test_unlink_only_own_socket)
 }
 END_TEST
 
+/* ---- hardening ---- */
+
+/* A field of /proc/PID/status, as a number ("Seccomp", "NoNewPrivs", "Uid"). */
+static long
+proc_status(pid_t pid, const char *field)
+{
+	char path[64], *text, *p;
+	long v;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	text = read_all(path);
+	p = strstr(text, field);
+	ck_assert_msg(p != NULL, "no %s in %s", field, path);
+	v = strtol(p + strlen(field) + 1, NULL, 10);
+	free(text);
+	return v;
+}
+
+/*
+ * The filter itself: once installed, allowed calls work and a forbidden one
+ * (an AF_INET socket, which the daemon never needs) kills the process with
+ * SIGSYS; it does not fail with EPERM.
+ */
+START_TEST(test_seccomp_kills_forbidden_call)
+{
+	int p[2], status;
+	char c = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char *cause = NULL;
+
+		if (sandbox_seccomp(&cause) < 0)
+			_exit(2);
+		if (write(p[1], "k", 1) != 1)
+			_exit(3);
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+		_exit(4);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'k');
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+	    "status 0x%x: the forbidden call did not kill", status);
+	close(p[0]);
+}
+END_TEST
+
+/* The daemon runs under the filter and no_new_privs; --no-seccomp turns both off. */
+START_TEST(test_daemon_is_filtered)
+{
+	static const char *const off[] = { "--no-seccomp", NULL };
+	struct test_daemon d;
+	struct irqchip_client *c;
+
+	test_daemon_start(&d, NULL);
+	c = test_connect(&d);
+	json_object_put(test_call_ok(c, "query-status", NULL, NULL, 0));
+	ck_assert_int_eq(proc_status(d.pid, "Seccomp:"), 2);
+	ck_assert_int_eq(proc_status(d.pid, "NoNewPrivs:"), 1);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+
+	test_daemon_start(&d, off);
+	ck_assert_int_eq(proc_status(d.pid, "Seccomp:"), 0);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* An fd the daemon's parent leaked is closed at start; the log file is 0600. */
+START_TEST(test_inherited_fds_closed)
+{
+	struct test_daemon d;
+	char prog[512], fdpath[64];
+	struct stat st, mine;
+	int pfd[2], efd, status;
+
+	/* A pipe: its inode is its own (all eventfds share one anonymous inode). */
+	ck_assert_int_eq(pipe(pfd), 0);
+	efd = pfd[0];
+	close(pfd[1]);
+	test_make_dir(d.dir, sizeof d.dir);
+	snprintf(d.sock, sizeof d.sock, "%s/sock", d.dir);
+	snprintf(d.log, sizeof d.log, "%s/log", d.dir);
+	test_program("daemon/irqchipd", prog, sizeof prog);
+	d.pid = fork();
+	ck_assert_int_ge(d.pid, 0);
+	if (d.pid == 0) {
+		if (dup2(efd, 7) != 7)
+			_exit(127);
+		umask(0);
+		execl(prog, prog, "--socket-path", d.sock, "--log-file", d.log, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && stat(d.sock, &st) < 0; i++) {
+		ck_assert_int_eq(waitpid(d.pid, &status, WNOHANG), 0);
+		test_sleep_ms(10);
+	}
+	ck_assert_int_eq(fstat(efd, &mine), 0);
+	for (int fd = 3; fd < 256; fd++) {
+		snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%d", (int)d.pid, fd);
+		ck_assert_msg(stat(fdpath, &st) < 0 || st.st_ino != mine.st_ino ||
+		    st.st_dev != mine.st_dev, "the daemon kept the inherited pipe as fd %d",
+		    fd);
+	}
+	ck_assert_int_eq(stat(d.log, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	close(efd);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* The log file is never opened through a symlink. */
+START_TEST(test_log_file_no_symlink)
+{
+	char dir[64], link[128], target[128], prog[512], *err = NULL;
+	const char *argv[] = { NULL, "--socket-path", NULL, "--log-file", link, NULL };
+	char sock[128];
+
+	test_make_dir(dir, sizeof dir);
+	snprintf(link, sizeof link, "%s/log", dir);
+	snprintf(target, sizeof target, "%s/elsewhere", dir);
+	snprintf(sock, sizeof sock, "%s/sock", dir);
+	ck_assert_int_eq(symlink(target, link), 0);
+	argv[0] = test_program("daemon/irqchipd", prog, sizeof prog);
+	argv[2] = sock;
+	ck_assert_int_ne(test_run(argv, NULL, &err), 0);
+	ck_assert_msg(test_contains(err, "cannot open log file"), "%s", err);
+	ck_assert_int_eq(access(target, F_OK), -1);
+	free(err);
+	unlink(link);
+	rmdir(dir);
+}
+END_TEST
+
+/* --user drops root once the socket is bound; the daemon goes on serving. */
+START_TEST(test_drop_privileges)
+{
+	static const char *const args[] = { "--user", "nobody", NULL };
+	struct test_daemon d;
+	struct irqchip_client *c;
+	struct passwd *pw = getpwnam("nobody");
+
+	if (geteuid() != 0 || pw == NULL) {
+		fprintf(stderr, "SKIP: test_drop_privileges needs root and a user 'nobody'\n");
+		return;
+	}
+	test_daemon_start(&d, args);
+	c = test_connect(&d);
+	json_object_put(test_call_ok(c, "query-version", NULL, NULL, 0));
+	ck_assert_int_eq(proc_status(d.pid, "Uid:"), (long)pw->pw_uid);
+	ck_assert_int_eq(proc_status(d.pid, "Gid:"), (long)pw->pw_gid);
+	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/* Embedded mode leaves the VMM's process alone: no filter, same limits and fds. */
+START_TEST(test_embedded_not_hardened)
+{
+	struct irqchip_embedded *e = NULL;
+	struct irqchip_client *c = NULL;
+	struct rlimit before, after;
+	char *cause = NULL;
+	int efd = eventfd(0, 0);
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &before), 0);
+	ck_assert_msg(irqchip_embedded_start(-1, &e, &c, &cause) == 0, "%s", cause);
+	json_object_put(test_call_ok(c, "query-status", NULL, NULL, 0));
+	ck_assert_int_eq(proc_status(getpid(), "Seccomp:"), 0);
+	ck_assert_int_eq(proc_status(getpid(), "NoNewPrivs:"), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &after), 0);
+	ck_assert_uint_eq(before.rlim_cur, after.rlim_cur);
+	ck_assert_int_ge(fcntl(efd, F_GETFD), 0);
+	irqchip_client_close(c);
+	irqchip_embedded_stop(e);
+	close(efd);
+}
+END_TEST
+
 /* ---- ids ---- */
 
 /* Number ids come back as the very text that was sent, never re-rounded. */
@@ -883,6 +1078,15 @@ pressure_suite(void)
 	tcase_add_test(tc, test_library_call_timeout);
 	tcase_add_test(tc, test_library_event_queue_bounded);
 	tcase_add_test(tc, test_library_refuses_bad_json);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hardening");
+	tcase_add_test(tc, test_seccomp_kills_forbidden_call);
+	tcase_add_test(tc, test_daemon_is_filtered);
+	tcase_add_test(tc, test_inherited_fds_closed);
+	tcase_add_test(tc, test_log_file_no_symlink);
+	tcase_add_test(tc, test_drop_privileges);
+	tcase_add_test(tc, test_embedded_not_hardened);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ids");
