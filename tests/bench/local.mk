@@ -10,5 +10,15 @@ tests_bench_bench_inject_LDADD = tests/vmm/libtestvm.la daemon/libirqchip-embedd
 
 bench: tests/bench/bench_inject daemon/irqchipd
 	tests/bench/bench_inject --daemon daemon/irqchipd
-.PHONY: bench
 endif
+.PHONY: bench soak
+
+# soak: many interrupts with a client that stalls now and then; prints RSS,
+# fds and losses. Built with everything, never run by make check (make soak).
+noinst_PROGRAMS += tests/bench/soak
+tests_bench_soak_SOURCES = tests/bench/soak.c
+tests_bench_soak_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_bench_soak_LDADD = proto/libirqchip.la $(JSONC_LIBS)
+
+soak: tests/bench/soak daemon/irqchipd
+	tests/bench/soak --daemon daemon/irqchipd
