@@ -890,6 +890,32 @@ START_TEST(test_drop_privileges)
 }
 END_TEST
 
+/* The session token opens the kept state: it stays out of an info-level log. */
+START_TEST(test_token_not_logged_at_info)
+{
+	static const char *const args[] = { "--log-level", "info", NULL };
+	struct test_daemon d;
+	struct irqchip_client *c;
+	char token[64], *log;
+
+	test_daemon_start(&d, args);
+	c = test_connect(&d);
+	snprintf(token, sizeof token, "%s",
+	    json_object_get_string(test_get(irqchip_client_greeting(c), "session")));
+	json_object_put(test_call_ok(c, "chip-add", "{\"type\": \"ioapic\", \"id\": "
+	    "\"io0\"}", NULL, 0));
+	irqchip_client_close(c);
+	c = test_connect(&d);
+	json_object_put(test_call_ok(c, "query-status", NULL, NULL, 0));
+	irqchip_client_close(c);
+	log = read_all(d.log);
+	ck_assert_msg(test_contains(log, "session resumed"), "%s", log);
+	ck_assert_msg(!test_contains(log, token), "the token is in the log: %s", log);
+	free(log);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 /* Embedded mode leaves the VMM's process alone: no filter, same limits and fds. */
 START_TEST(test_embedded_not_hardened)
 {
@@ -1086,6 +1112,7 @@ pressure_suite(void)
 	tcase_add_test(tc, test_inherited_fds_closed);
 	tcase_add_test(tc, test_log_file_no_symlink);
 	tcase_add_test(tc, test_drop_privileges);
+	tcase_add_test(tc, test_token_not_logged_at_info);
 	tcase_add_test(tc, test_embedded_not_hardened);
 	suite_add_tcase(s, tc);
 
