@@ -148,6 +148,9 @@ static const int allowed[] = {
 	SYS_clone, SYS_wait4, SYS_ptrace, SYS_prctl, SYS_sched_getaffinity,
 	SYS_sigaltstack, SYS_getppid, SYS_pipe2, SYS_dup3, SYS_execve, SYS_kill,
 	SYS_set_robust_list, SYS_setrlimit, SYS_mincore, SYS_waitid,
+#ifdef SYS_getdents
+	SYS_getdents,
+#endif
 #ifdef SYS_clone3
 	SYS_clone3,
 #endif
