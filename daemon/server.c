@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +171,42 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 	dispatch_message(srv, c, c->buf, len, fds, nfds);
 }
 
+/*
+ * The interrupt events still queued for a departing controller never
+ * reached the VMM, so the guest never saw them and will never EOI them. A
+ * level-triggered one left its IOAPIC entry waiting for that EOI (Remote
+ * IRR), which would hold the line off for good: give the EOI now, so that
+ * a resume delivers the line again once its device asserts it.
+ */
+static void
+release_undelivered(struct server *srv, struct client *c)
+{
+	struct json_tokener *tok;
+	json_object *o, *name, *data, *d;
+	struct outmsg *m;
+	uint64_t v;
+
+	if ((tok = json_tokener_new()) == NULL)
+		return;
+	TAILQ_FOREACH(m, &c->outq, entry) {
+		if (!m->event || m->len > INT_MAX)
+			continue;
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, m->buf, (int)m->len);
+		if (o != NULL && json_object_object_get_ex(o, "event", &name) &&
+		    strcmp(json_object_get_string(name), "interrupt") == 0 &&
+		    json_object_object_get_ex(o, "data", &data) &&
+		    json_object_object_get_ex(data, "data", &d) && wire_get_u64(d, &v) == 0 &&
+		    (v & 0x8000) != 0) {
+			log_debug("vector %u was never delivered; ending it with an EOI",
+			    (unsigned)(v & 0xff));
+			chip_eoi_all(srv, NULL, (uint8_t)(v & 0xff));
+		}
+		json_object_put(o);
+	}
+	json_tokener_free(tok);
+}
+
 /* Drops a connection; the controller's fds go with it, the emulated state stays. */
 static void
 client_free(struct client *c, const char *why)
@@ -178,11 +215,14 @@ client_free(struct client *c, const char *why)
 	bool controller = c == srv->client;
 	bool negotiated = c->negotiated;
 
+	/* Nothing more goes to it, whatever its departure sets off. */
+	c->closing = true;
 	if (controller) {
 		log_info("client pid %d uid %u: %s; closing its fds, keeping %s", (int)c->pid,
 		    (unsigned)c->uid, why, TAILQ_EMPTY(&srv->chips) ? "no state" :
 		    "the chips' state");
 		session_release(srv);
+		release_undelivered(srv, c);
 		srv->client = NULL;
 	} else {
 		log_info_limited(&srv->log_accept, "%s pid %d uid %u: %s",

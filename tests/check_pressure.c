@@ -103,11 +103,62 @@ closed_by_daemon(struct irqchip_client *c)
 	return false;
 }
 
+/* Polls a query-status integer on c until it reaches want (or WAIT_MS passes). */
+static int64_t
+wait_status(struct irqchip_client *c, const char *path, int64_t want)
+{
+	int64_t end = test_now_ms() + WAIT_MS, v;
+
+	while ((v = test_status_int(c, path)) < want && test_now_ms() < end)
+		test_sleep_ms(10);
+	return v;
+}
+
+/*
+ * The same through a short-lived observer each time: under a burst of
+ * events with a small --send-queue an observer that waits is itself
+ * disconnected, so a poll that fails is simply tried again.
+ */
+static int64_t
+poll_status(const struct test_daemon *d, const char *path, int64_t want)
+{
+	int64_t end = test_now_ms() + WAIT_MS, v = -1;
+
+	while (v < want && test_now_ms() < end) {
+		struct irqchip_client *o = NULL;
+		json_object *a = json_tokener_parse("{\"observer\": true}"), *ret = NULL;
+
+		if (irqchip_client_connect(d->sock, &o, NULL) == 0 &&
+		    irqchip_client_call(o, "negotiate", a, NULL, 0, NULL, NULL, NULL) == 0 &&
+		    irqchip_client_call(o, "query-status", NULL, NULL, 0, &ret, NULL, NULL) == 0)
+			v = test_get_int(ret, path);
+		json_object_put(ret);
+		json_object_put(a);
+		irqchip_client_close(o);
+		if (v < want)
+			test_sleep_ms(10);
+	}
+	return v;
+}
+
+static bool
+remote_irr(struct irqchip_client *c, unsigned pin)
+{
+	char path[64];
+	json_object *ret = test_call_ok(c, "chip-query", "{\"id\": \"io0\"}", NULL, 0);
+	bool v;
+
+	snprintf(path, sizeof path, "entries.%u.remote-irr", pin);
+	v = json_object_get_boolean(test_get(ret, path));
+	json_object_put(ret);
+	return v;
+}
+
 /* ---- back-pressure ---- */
 
 /*
- * 1000 interrupts while the client does not read for half a second: every
- * one arrives, the next request is answered, and the counters agree.
+ * 1000 interrupts while the client does not read: every one arrives, the
+ * next request is answered, and the counters agree.
  */
 START_TEST(test_slow_reader_loses_nothing)
 {
@@ -123,7 +174,8 @@ START_TEST(test_slow_reader_loses_nothing)
 	efd = edge_pin_with_notifier(c);
 	events = test_status_int(c, "counters.events");
 	pulse(efd, PULSES);
-	test_sleep_ms(500);
+	/* The client reads nothing until the daemon has made every interrupt. */
+	ck_assert_int_eq(poll_status(&d, "counters.notifier-triggers", PULSES), PULSES);
 	m = test_raw(c, req, sizeof req - 1, NULL, 0);
 	ck_assert_msg(json_object_object_get_ex(m, "return", NULL), "%s", js(m));
 	ck_assert_int_eq(test_get_int(m, "id"), 7);
@@ -161,6 +213,8 @@ START_TEST(test_overrun_disconnects_resumable)
 	    json_object_get_string(test_get(irqchip_client_greeting(c), "session")));
 	efd = edge_pin_with_notifier(c);
 	pulse(efd, PULSES);
+	/* The client reads nothing until the daemon has given up on it. */
+	ck_assert_int_eq(poll_status(&d, "counters.queue-overruns", 1), 1);
 	ck_assert_msg(closed_by_daemon(c), "a client that did not read stayed connected");
 	irqchip_client_close(c);
 	close(efd);
@@ -177,6 +231,77 @@ START_TEST(test_overrun_disconnects_resumable)
 	ck_assert_int_eq(test_status_int(c, "chips"), 1);
 	ck_assert_int_eq(test_status_int(c, "notifiers"), 0);
 	irqchip_client_close(c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
+/*
+ * A level interrupt still queued when its client leaves never reached the
+ * guest: the entry does not wait for its EOI, and after a resume the line
+ * is delivered again when its device asserts it.
+ */
+START_TEST(test_undelivered_level_not_wedged)
+{
+	static const char *const args[] = { "--send-queue", "100000", NULL };
+	struct test_daemon d;
+	struct irqchip_client *c, *o;
+	json_object *ev;
+	uint64_t one = 1;
+	int efd, lv[2], n = 0;
+
+	test_daemon_start(&d, args);
+	c = test_connect(&d);
+	o = test_connect_raw(&d);
+	json_object_put(test_call_ok(o, "negotiate", "{\"observer\": true}", NULL, 0));
+	efd = edge_pin_with_notifier(c);
+	/* Pin 3: level, vector 0x33, unmasked; a level notifier with a resample fd. */
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 0, "
+	    "\"size\": 4, \"value\": \"0x16\"}", NULL, 0));
+	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 16, "
+	    "\"size\": 4, \"value\": \"0x8033\"}", NULL, 0));
+	lv[0] = eventfd(0, EFD_CLOEXEC);
+	lv[1] = eventfd(0, EFD_CLOEXEC);
+	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 3, "
+	    "\"fd\": 0, \"mode\": \"level\", \"resample-fd\": 1}", lv, 2));
+	/* The client stops reading: 2000 edge interrupts, then the level one, wait. */
+	pulse(efd, 2000);
+	ck_assert_int_ge(wait_status(o, "counters.injections.event", 2000), 2000);
+	ck_assert_int_eq(write(lv[0], &one, sizeof one), (ssize_t)sizeof one);
+	ck_assert_int_ge(wait_status(o, "counters.injections.event", 2001), 2001);
+	ck_assert(remote_irr(o, 3));
+	irqchip_client_close(c);
+	close(efd);
+	close(lv[0]);
+	close(lv[1]);
+	{
+		int64_t end = test_now_ms() + WAIT_MS;
+
+		while (test_status_int(o, "connections") > 1 && test_now_ms() < end)
+			test_sleep_ms(10);
+	}
+	ck_assert_msg(!remote_irr(o, 3), "pin 3 waits for the EOI of an interrupt the guest "
+	    "never got");
+
+	c = test_connect(&d);
+	lv[0] = eventfd(0, EFD_CLOEXEC);
+	lv[1] = eventfd(0, EFD_CLOEXEC);
+	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 3, "
+	    "\"fd\": 0, \"mode\": \"level\", \"resample-fd\": 1}", lv, 2));
+	ck_assert_int_eq(write(lv[0], &one, sizeof one), (ssize_t)sizeof one);
+	while (n == 0 && irqchip_client_next_event(c, WAIT_MS, &ev) == 0) {
+		json_object *line;
+
+		if (strcmp(json_object_get_string(test_get(ev, "event")), "interrupt") == 0 &&
+		    json_object_object_get_ex(test_get(ev, "data"), "line", &line) &&
+		    json_object_get_int(line) == 3)
+			n++;
+		json_object_put(ev);
+	}
+	ck_assert_msg(n == 1, "the level line was not delivered after the resume");
+	close(lv[0]);
+	close(lv[1]);
+	irqchip_client_close(c);
+	irqchip_client_close(o);
 	ck_assert_int_eq(test_daemon_stop(&d), 0);
 }
 END_TEST
@@ -1073,6 +1198,7 @@ pressure_suite(void)
 	tc = tcase_create("backpressure");
 	tcase_add_test(tc, test_slow_reader_loses_nothing);
 	tcase_add_test(tc, test_overrun_disconnects_resumable);
+	tcase_add_test(tc, test_undelivered_level_not_wedged);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("connections");
