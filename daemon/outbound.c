@@ -142,9 +142,11 @@ client_send_kind(struct client *c, json_object *msg, bool event)
 	}
 	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
 	if (s == NULL || len > WIRE_MAX_MESSAGE) {
-		/* Callers page what may be long; this is an invariant. */
-		log_error("a %zu-byte message does not fit a packet", len);
-		abort();
+		/* Replies page or turn into an error; an event this long is a bug here. */
+		srv->stats.discarded++;
+		log_error("a %zu-byte %s does not fit a packet; not sent", len,
+		    event ? "event" : "message");
+		return -EMSGSIZE;
 	}
 	if (TAILQ_EMPTY(&c->outq)) {
 		rc = wire_send(c->fd, s, len, NULL, 0);
