@@ -830,6 +830,56 @@ START_TEST(test_lock_file)
 }
 END_TEST
 
+/* Two daemons started at the same moment on one path: exactly one runs. */
+START_TEST(test_lock_race)
+{
+	char dir[64], sock[128], prog[512];
+	struct stat st;
+
+	test_make_dir(dir, sizeof dir);
+	snprintf(sock, sizeof sock, "%s/sock", dir);
+	test_program("daemon/irqchipd", prog, sizeof prog);
+	for (int round = 0; round < 10; round++) {
+		pid_t pid[2];
+		int status, exited = -1, running;
+
+		for (int i = 0; i < 2; i++) {
+			pid[i] = fork();
+			ck_assert_int_ge(pid[i], 0);
+			if (pid[i] == 0) {
+				int null = open("/dev/null", O_WRONLY);
+
+				dup2(null, 2);
+				execl(prog, prog, "--socket-path", sock, (char *)NULL);
+				_exit(127);
+			}
+		}
+		/* The loser exits with status 1; the winner serves. */
+		for (int64_t end = test_now_ms() + WAIT_MS; exited < 0 && test_now_ms() < end;) {
+			for (int i = 0; i < 2 && exited < 0; i++) {
+				if (waitpid(pid[i], &status, WNOHANG) == pid[i])
+					exited = i;
+			}
+			test_sleep_ms(5);
+		}
+		ck_assert_msg(exited >= 0, "round %d: both daemons run", round);
+		ck_assert_int_eq(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1);
+		running = 1 - exited;
+		for (int i = 0; i < 500 && stat(sock, &st) < 0; i++)
+			test_sleep_ms(10);
+		ck_assert_int_eq(waitpid(pid[running], &status, WNOHANG), 0);
+		ck_assert_int_eq(stat(sock, &st), 0);
+		kill(pid[running], SIGTERM);
+		ck_assert_int_eq(waitpid(pid[running], &status, 0), pid[running]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		ck_assert_int_eq(access(sock, F_OK), -1);
+	}
+	snprintf(sock, sizeof sock, "%s/sock.lock", dir);
+	unlink(sock);
+	rmdir(dir);
+}
+END_TEST
+
 /* At exit the daemon removes its socket, and nobody else's. */
 START_TEST(test_unlink_only_own_socket)
 {
@@ -1223,6 +1273,7 @@ pressure_suite(void)
 
 	tc = tcase_create("lock");
 	tcase_add_test(tc, test_lock_file);
+	tcase_add_test(tc, test_lock_race);
 	tcase_add_test(tc, test_unlink_only_own_socket);
 	suite_add_tcase(s, tc);
 
