@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -57,6 +60,24 @@ log_open(enum log_level level, const char *file, int use_syslog, char **cause)
 	return 0;
 }
 
+/*
+ * The log file: created 0600, appended to, never through a symlink (which
+ * would let whoever can write its directory point the daemon's writes
+ * elsewhere: open(2) O_NOFOLLOW).
+ */
+static FILE *
+open_log_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "a")) == NULL)
+		close(fd);
+	return f;
+}
+
 int
 log_reopen(char **cause)
 {
@@ -65,7 +86,7 @@ log_reopen(char **cause)
 
 	pthread_mutex_lock(&log_lock);
 	if (log_path != NULL) {
-		f = fopen(log_path, "ae");
+		f = open_log_file(log_path);
 		if (f == NULL) {
 			rc = -errno;
 			if (cause != NULL && asprintf(cause, "cannot open log file %s: %s",
@@ -170,4 +191,36 @@ log_msg(enum log_level level, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, func, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_limited(struct log_limit *l, enum log_level level, const char *func, const char *fmt,
+    ...)
+{
+	struct timespec ts;
+	long long now;
+	char msg[1024];
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (now - l->window_ms >= 1000) {
+		l->window_ms = now;
+		l->in_window = 0;
+	}
+	if (l->in_window >= LOG_LIMIT_PER_SEC) {
+		l->suppressed++;
+		return;
+	}
+	l->in_window++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (l->suppressed > 0) {
+		log_msg(level, func, "%s (%llu more like it suppressed)", msg, l->suppressed);
+		l->suppressed = 0;
+	} else
+		log_msg(level, func, "%s", msg);
 }

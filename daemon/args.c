@@ -191,6 +191,10 @@ parse_one(const struct arg_spec *s, json_object *val, struct arg_value *out, int
 			return reply_error(r, ERR_INVALID_FD, "argument '%s' (fd index %zu) must "
 			    "be an %s, not %s", s->name, i, fd_kind_name(s->fd_kind), why);
 		}
+		/* Not the VM fd: embedded mode shares it with the VMM's own ioctls. */
+		if (s->fd_kind != FD_KVM_VM && (rc = fd_set_nonblock(fds[i])) < 0)
+			return reply_error(r, ERR_INVALID_FD, "argument '%s' (fd index %zu): "
+			    "cannot make it non-blocking: %s", s->name, i, strerror(-rc));
 		used[i] = true;
 		out->fd = fds[i];
 		out->fd_index = (int)i;

@@ -31,6 +31,14 @@ cmd_query_chips(struct request *req, struct args *a, struct reply *r)
 		json_object_object_add(o, "id", json_object_new_string(chip->id));
 		json_object_object_add(o, "type", json_object_new_string(chip->cls->type));
 		chip->cls->describe(chip, o);
+		/* The GSIs its routes use: the client library accepts routes only there. */
+		if (chip->ngsi > 0) {
+			json_object *g = json_object_new_object();
+
+			json_object_object_add(g, "base", json_object_new_int64(chip->gsi_base));
+			json_object_object_add(g, "count", json_object_new_int64(chip->ngsi));
+			json_object_object_add(o, "gsis", g);
+		}
 		json_object_object_add(o, "guest-errors", wire_u64(chip->guest_errors));
 		json_object_array_add(list, o);
 	}
@@ -587,14 +595,14 @@ static const struct arg_spec irq_free_args[] = {
 };
 
 static const struct command chip_commands[] = {
-	{ "query-chips", cmd_query_chips, NULL, 0, 0, "the chips, one line each" },
+	{ "query-chips", cmd_query_chips, NULL, 0, CMD_OBSERVER, "the chips, one line each" },
 	{ "chip-add", cmd_chip_add, ARGS(chip_add_args), CMD_EXTRA_ARGS,
 	    "create a controller; type-specific arguments as in query-commands" },
 	{ "chip-del", cmd_chip_del, ARGS(id_args), CMD_EFFECTS,
 	    "remove a controller, withdrawing its routes" },
-	{ "chip-query", cmd_chip_query, ARGS(chip_query_args), 0,
+	{ "chip-query", cmd_chip_query, ARGS(chip_query_args), CMD_OBSERVER,
 	    "a controller's state, decoded" },
-	{ "chip-save", cmd_chip_save, ARGS(chip_save_args), 0,
+	{ "chip-save", cmd_chip_save, ARGS(chip_save_args), CMD_OBSERVER,
 	    "a controller's state, versioned" },
 	{ "chip-load", cmd_chip_load, ARGS(chip_load_args), CMD_EFFECTS,
 	    "replace a controller's state; every route is re-announced" },
@@ -613,7 +621,7 @@ static const struct command chip_commands[] = {
 	    "EOI broadcast for a vector (KVM_EXIT_IOAPIC_EOI)" },
 	{ "msi", cmd_msi, ARGS(msi_args), CMD_EFFECTS,
 	    "an MSI write, to the chip whose MSI window holds the address" },
-	{ "translate", cmd_translate, ARGS(translate_args), 0,
+	{ "translate", cmd_translate, ARGS(translate_args), CMD_OBSERVER,
 	    "what an MSI would become, without delivering it" },
 	{ "hcall", cmd_hcall, ARGS(hcall_args), CMD_EFFECTS,
 	    "POWER: a hypervisor call, to the active presenter chip" },

@@ -16,9 +16,12 @@ cmd_irqfd_add(struct request *req, struct args *a, struct reply *r)
 {
 	struct server *srv = req->srv;
 	unsigned gsi = (unsigned)args_u64(a, "gsi", 0);
+
 	if (gsi_irqfd_find(srv, gsi) != NULL)
 		return reply_error(r, ERR_ALREADY_EXISTS, "argument 'gsi': GSI %u already has "
 		    "an irqfd (irqfd-del it first)", gsi);
+	if (fd_budget_check(srv, 1, r, NULL, 0) < 0)
+		return -EMFILE;
 	(void)gsi_irqfd_add(srv, gsi, args_take_fd(a, "fd"));
 	return 0;
 }
@@ -57,6 +60,8 @@ cmd_notifier_add(struct request *req, struct args *a, struct reply *r)
 	if (!level && args_has(a, "resample-fd"))
 		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'resample-fd' goes only "
 		    "with 'mode' level");
+	if (fd_budget_check(srv, level ? 2 : 1, r, NULL, 0) < 0)
+		return -EMFILE;
 	n = xcalloc(1, sizeof *n);
 	n->chip = chip;
 	n->line = line;

@@ -46,7 +46,7 @@ static const struct command memory_commands[] = {
 	    "a guest RAM region, for chips whose tables live in guest memory" },
 	{ "memory-del", cmd_memory_del, ARGS(memory_del_args), 0,
 	    "forget a guest RAM region" },
-	{ "query-memory", cmd_query_memory, NULL, 0, 0, "the guest RAM regions" },
+	{ "query-memory", cmd_query_memory, NULL, 0, CMD_OBSERVER, "the guest RAM regions" },
 };
 
 const struct command_table cmd_memory_table = { ARGS(memory_commands) };

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,36 +11,97 @@
 #include "log.h"
 #include "wire.h"
 
+void
+session_release(struct server *srv)
+{
+	struct notifier *n;
+	struct gsi_irqfd *f;
+
+	while ((n = TAILQ_FIRST(&srv->notifiers)) != NULL)
+		notifier_free(srv, n);
+	while ((f = TAILQ_FIRST(&srv->irqfds)) != NULL)
+		gsi_irqfd_free(srv, f);
+	if (srv->kvm_vm_fd >= 0) {
+		close(srv->kvm_vm_fd);
+		srv->kvm_vm_fd = -1;
+	}
+}
+
+/* Whether this negotiate may make c the controller; r says why not. */
+static int
+may_control(struct request *req, const char *resume, bool takeover, struct reply *r)
+{
+	struct server *srv = req->srv;
+	struct client *old = srv->client;
+	unsigned nchips = chip_count(srv);
+
+	if (resume != NULL && strcmp(resume, srv->token) != 0)
+		return reply_error(r, ERR_SESSION, "argument 'resume' does not match "
+		    "this daemon's session token (the greeting's \"session\")");
+	if (takeover && resume == NULL)
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'takeover' needs "
+		    "'resume' with the session token: only a holder of the token may "
+		    "replace the controlling client");
+	if (old != NULL && old != req->client && !old->closing && !takeover)
+		return reply_error(r, ERR_BUSY, "another client (pid %d) controls this "
+		    "daemon; negotiate with 'observer' true to watch, or with 'resume' and "
+		    "'takeover' true to replace it", (int)old->pid);
+	if (resume == NULL && nchips > 0)
+		return reply_error(r, ERR_SESSION, "this daemon keeps the state of an earlier "
+		    "session (%u chips); negotiate with 'resume' set to the greeting's session "
+		    "token to take it over", nchips);
+	return 0;
+}
+
 static int
 cmd_negotiate(struct request *req, struct args *a, struct reply *r)
 {
 	struct server *srv = req->srv;
+	struct client *c = req->client, *old = srv->client;
 	const char *resume = args_str(a, "resume", NULL);
-	unsigned nchips = chip_count(srv);
+	bool observer = args_u64(a, "observer", 0) != 0;
+	bool takeover = args_u64(a, "takeover", 0) != 0;
 	struct chip *chip;
 
-	if (req->client->negotiated)
+	if (c->negotiated)
 		return reply_error(r, ERR_SESSION, "this connection has already negotiated");
-	if (resume != NULL) {
-		if (strcmp(resume, srv->token) != 0)
-			return reply_error(r, ERR_SESSION, "argument 'resume' does not match "
-			    "this daemon's session token (the greeting's \"session\")");
-	} else if (nchips > 0) {
-		return reply_error(r, ERR_SESSION, "this daemon keeps the state of an earlier "
-		    "session (%u chips); negotiate with 'resume' set to the greeting's session "
-		    "token to take it over", nchips);
-	}
-	req->client->negotiated = true;
+	if (observer && (resume != NULL || takeover))
+		return reply_error(r, ERR_INVALID_PARAMETER, "argument 'observer' excludes "
+		    "'resume' and 'takeover': an observer changes nothing");
+	if (!observer && may_control(req, resume, takeover, r) < 0)
+		return -EINVAL;
+	c->negotiated = true;
+	c->observer = observer;
 	/* Capabilities the client asks for are informative: unknown ones are ignored. */
 	json_object_object_add(r->ret, "capabilities", server_capabilities(srv));
 	json_object_object_add(r->ret, "session", json_object_new_string(srv->token));
 	json_object_object_add(r->ret, "resumed", json_object_new_boolean(resume != NULL));
+	json_object_object_add(r->ret, "observer", json_object_new_boolean(observer));
+	if (observer) {
+		log_debug("pid %d observes", (int)c->pid);
+		return 0;
+	}
+	if (old != NULL && old != c) {
+		/*
+		 * A takeover: the old controller's fds are released now, so the
+		 * newcomer can hand over its own; the old connection closes once
+		 * this request is done.
+		 */
+		srv->stats.takeovers++;
+		log_info("pid %d takes the session over from pid %d", (int)c->pid,
+		    (int)old->pid);
+		client_close_later(old, "taken over by another client");
+		session_release(srv);
+	}
+	srv->client = c;
 	/* A resumed client's routing table is rebuilt from the chips' current routes. */
 	if (resume != NULL) {
 		TAILQ_FOREACH(chip, &srv->chips, entry)
 			chip_announce(chip, req);
 	}
-	log_info("session %s %s", srv->token, resume != NULL ? "resumed" : "started");
+	/* The token opens the kept state: not for an info-level log. */
+	log_info("session %s", resume != NULL ? "resumed" : "started");
+	log_debug("session token %s", srv->token);
 	return 0;
 }
 
@@ -73,7 +135,8 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	struct gsi_irqfd *f;
 	struct notifier *n;
 	struct mem_region *m;
-	unsigned nirqfds = 0, nnotifiers = 0, nregions = 0;
+	unsigned nirqfds = 0, nnotifiers = 0, nregions = 0, nobservers = 0, nconns = 0;
+	struct client *cl;
 	uint64_t ram = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -81,6 +144,11 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 		nirqfds++;
 	TAILQ_FOREACH(n, &srv->notifiers, entry)
 		nnotifiers++;
+	TAILQ_FOREACH(cl, &srv->clients, entry) {
+		nconns++;
+		if (cl->observer)
+			nobservers++;
+	}
 	TAILQ_FOREACH(m, &srv->memory, entry) {
 		nregions++;
 		ram += m->size;
@@ -101,6 +169,13 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(c, "guest-errors", wire_u64(s->guest_errors));
 	json_object_object_add(c, "notifier-triggers", wire_u64(s->notifier_triggers));
 	json_object_object_add(c, "resamples", wire_u64(s->resamples));
+	json_object_object_add(c, "sent", wire_u64(s->sent));
+	json_object_object_add(c, "queued", wire_u64(s->queued));
+	json_object_object_add(c, "discarded", wire_u64(s->discarded));
+	json_object_object_add(c, "queue-overruns", wire_u64(s->queue_overruns));
+	json_object_object_add(c, "negotiate-timeouts", wire_u64(s->negotiate_timeouts));
+	json_object_object_add(c, "takeovers", wire_u64(s->takeovers));
+	json_object_object_add(c, "eventfd-write-failures", wire_u64(s->eventfd_write_failures));
 	for (int i = 0; i < ERR_CLASS_COUNT; i++)
 		json_object_object_add(byc, error_class_name((enum error_class)i),
 		    wire_u64(s->errors_by_class[i]));
@@ -113,11 +188,16 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(c, "injections", inj);
 	json_object_object_add(r->ret, "counters", c);
 	json_object_object_add(r->ret, "open-fds", json_object_new_int64(count_open_fds()));
+	json_object_object_add(r->ret, "fds-held", json_object_new_int64(fds_held(srv)));
+	json_object_object_add(r->ret, "fd-limit", json_object_new_int64((int64_t)fd_limit()));
 	json_object_object_add(r->ret, "chips", json_object_new_int64(chip_count(srv)));
 	json_object_object_add(r->ret, "irqfds", json_object_new_int64(nirqfds));
 	json_object_object_add(r->ret, "notifiers", json_object_new_int64(nnotifiers));
 	json_object_object_add(r->ret, "memory-regions", json_object_new_int64(nregions));
 	json_object_object_add(r->ret, "memory-bytes", wire_u64(ram));
+	json_object_object_add(r->ret, "connections", json_object_new_int64(nconns));
+	json_object_object_add(r->ret, "observers", json_object_new_int64(nobservers));
+	json_object_object_add(r->ret, "send-queue", json_object_new_int64(req->client->nqueued));
 	/* Counters of the chips that keep them, by chip id. */
 	cc = json_object_new_object();
 	TAILQ_FOREACH(chip, &srv->chips, entry) {
@@ -202,6 +282,9 @@ cmd_kvm_attach(struct request *req, struct args *a, struct reply *r)
 static const struct arg_spec negotiate_args[] = {
 	{ "capabilities", ARG_STRINGS, 0, .help = "capabilities the client knows" },
 	{ "resume", ARG_STRING, 0, .help = "the session token, to take over kept state" },
+	{ "observer", ARG_BOOL, 0, .help = "watch only: queries and events, no changes" },
+	{ "takeover", ARG_BOOL, 0,
+	    .help = "with resume: replace the controlling client, which is disconnected" },
 };
 static const struct arg_spec kvm_attach_args[] = {
 	{ "fd", ARG_FD, R, .fd_kind = FD_KVM_VM, .help = "the VM fd (embedded mode only)" },
@@ -210,12 +293,12 @@ static const struct arg_spec kvm_attach_args[] = {
 static const struct command session_commands[] = {
 	{ "negotiate", cmd_negotiate, ARGS(negotiate_args), CMD_BEFORE_NEGOTIATE | CMD_EFFECTS,
 	    "start (or resume) the session; must come first" },
-	{ "query-version", cmd_query_version, NULL, 0, 0, "daemon and protocol versions" },
-	{ "query-capabilities", cmd_query_capabilities, NULL, 0, 0,
+	{ "query-version", cmd_query_version, NULL, 0, CMD_OBSERVER, "daemon and protocol versions" },
+	{ "query-capabilities", cmd_query_capabilities, NULL, 0, CMD_OBSERVER,
 	    "capabilities, chip types and limits" },
-	{ "query-status", cmd_query_status, NULL, 0, 0,
+	{ "query-status", cmd_query_status, NULL, 0, CMD_OBSERVER,
 	    "uptime, counters, open fds, chips, memory" },
-	{ "query-commands", cmd_query_commands, NULL, 0, 0,
+	{ "query-commands", cmd_query_commands, NULL, 0, CMD_OBSERVER,
 	    "this table: commands, arguments, chip types" },
 	{ "kvm-attach", cmd_kvm_attach, ARGS(kvm_attach_args), 0,
 	    "embedded mode: inject with KVM_SIGNAL_MSI on this VM fd" },

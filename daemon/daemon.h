@@ -13,11 +13,12 @@
  *   chip.c        the fabric: class registry, chips, their generic entries
  *   memory.c      guest RAM regions and the bounds-checked accessor
  *   inject.c      deliveries and route announcements: the backend choice
- *   outbound.c    what goes to the client: replies, events
+ *   outbound.c    what goes to clients: replies, events, per-client send queues
  *   state.c       declared chip state: save, checked load, raw query
  *   args.c        argument schemas and their validator
  *   fdcheck.c     what kind of file a received fd is
  *   reply.c       replies in construction, error classes, reason strings
+ *   sandbox.c     the daemon process's hardening (main.c only, never embedded)
  *
  * No file-scope state: several servers may coexist (embedded mode, tests).
  */
@@ -34,11 +35,25 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "log.h"
+
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
 	for ((var) = TAILQ_FIRST(head);					\
 	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
 	    (var) = (tvar))
+/* ---------------------------------------------------------------- sandbox.c */
+
+/* Closes every fd above stdio but keep (-1: none). */
+int sandbox_close_inherited(int keep);
+/* setgroups, setresgid, setresuid to user (and group); must be root. */
+int sandbox_drop_privileges(const char *user, const char *group, char **cause);
+/*
+ * PR_SET_NO_NEW_PRIVS and a seccomp allow-list: any other system call kills
+ * the process (SECCOMP_RET_KILL_PROCESS, seccomp(2)).
+ */
+int sandbox_seccomp(char **cause);
+
 #endif
 
 struct server;
@@ -91,6 +106,27 @@ enum fd_kind { FD_EVENTFD, FD_MEMFD, FD_SOCKET, FD_KVM_VM };
 const char *fd_kind_name(enum fd_kind);
 int fd_check_kind(int fd, enum fd_kind, char **cause);
 unsigned count_open_fds(void);
+/*
+ * O_NONBLOCK on a received fd: a peer's eventfd filled to its maximum (or
+ * drained under us) must fail a write or read with EAGAIN, never block the
+ * loop (eventfd(2)). The flag lives in the open file description, which
+ * the sender shares.
+ */
+int fd_set_nonblock(int fd);
+/*
+ * Room for more fds: the connections, irqfds and notifiers the daemon holds
+ * must fit under RLIMIT_NOFILE with what it opened at start and room for
+ * one packet's fds to spare. 0, or -EMFILE with a reason a person reads
+ * (for r, or for why when r is NULL). Embedded mode shares the VMM's fd
+ * table and does not count.
+ */
+#define FD_SPARE	32
+int fd_budget_check(struct server *, unsigned more, struct reply *r, char *why,
+    size_t whysize);
+/* The soft RLIMIT_NOFILE now, or 0 if it cannot be read. */
+unsigned long fd_limit(void);
+/* How many fds the daemon holds for its peers. */
+unsigned fds_held(const struct server *);
 
 /* ------------------------------------------------------------------- args.c */
 
@@ -258,27 +294,58 @@ struct counters {
 	uint64_t guest_errors;
 	uint64_t inject_irqfd, inject_kvm, inject_effect, inject_event, inject_lost;
 	uint64_t notifier_triggers, resamples;
+	/* What reached a client's socket, what waited for it, what never got there. */
+	uint64_t sent, queued, discarded, queue_overruns;
+	uint64_t negotiate_timeouts, takeovers;
+	uint64_t eventfd_write_failures;	/* irqfd and resample writes that failed */
 };
 
-/* The connected client; server.c owns its life, outbound.c its sending. */
+/* One serialised message waiting for its client's socket to drain. */
+struct outmsg {
+	char *buf;
+	size_t len;
+	bool event;
+	TAILQ_ENTRY(outmsg) entry;
+};
+TAILQ_HEAD(outmsg_list, outmsg);
+
+/* A connection; server.c owns its life, outbound.c its sending. */
 struct client {
 	struct server *srv;
 	int fd;
 	uid_t uid;
 	pid_t pid;
 	bool negotiated;
-	struct event *ev;
+	bool observer;		/* negotiated read-only: queries and events */
+	bool closing;		/* to be freed from the loop: close_why says why */
+	const char *close_why;
+	struct event *ev;	/* readable: the next request */
+	struct event *wev;	/* writable: the queue drains */
+	struct event *close_ev;	/* the deferred close */
+	struct event *timer;	/* the negotiate timeout */
 	char *buf;
+	struct outmsg_list outq;
+	unsigned nqueued;
+	TAILQ_ENTRY(client) entry;
 };
 
-/* Sends one message to c; a failure means the client is gone. */
+/*
+ * Queues msg for c: it goes out at once if the socket takes it, else when it
+ * is writable. A client whose queue would pass the bound is closed (from the
+ * loop, never under its caller) and the message discarded: -ENOBUFS.
+ */
 int client_send(struct client *, json_object *msg);
-/* Sends {"event": name, "data": data} to the client, if any; consumes data. */
+/* The writable callback's work, and what a client's end releases. */
+void client_outbound_init(struct client *);
+void client_outbound_free(struct client *);
+/* Closes c once the current callback returns; the first reason wins. */
+void client_close_later(struct client *, const char *why);
+/* Sends {"event": name, "data": data} to every negotiated client; consumes data. */
 void server_event(struct server *, const char *name, json_object *data);
-/* Whether a client is connected and has negotiated. */
+/* Whether a controlling client is connected and has negotiated. */
 bool server_client_negotiated(const struct server *);
-/* Sends the reply (with the request's id, if it had one) and counts it. */
-void send_reply(struct server *, struct reply *, bool has_id, json_object *id);
+/* Sends the reply (with the request's id, if it had one) to c and counts it. */
+void send_reply(struct client *, struct reply *, bool has_id, json_object *id);
 
 /* ----------------------------------------------------------------- inject.c */
 
@@ -324,6 +391,12 @@ bool inject(struct server *, struct request *, const struct delivery *);
 /* gsi's route is now (address, data); present false: it is withdrawn. */
 void inject_route(struct server *, struct request *, unsigned gsi, bool present,
     uint64_t address, uint32_t data);
+/*
+ * A write to a client's eventfd failed (full: EAGAIN, or broken): count it,
+ * log it (rate-limited) and tell every client with a client-error event.
+ */
+void inject_fd_failed(struct server *, const char *what, const char *chip, unsigned n,
+    int err);
 /* Adds an effect {kind: body} to the request, or sends it as an event. */
 void inject_effect(struct server *, struct request *, const char *kind, json_object *body);
 
@@ -607,6 +680,7 @@ void notifier_resample(struct server *, struct chip *, unsigned line);
 #define CMD_BEFORE_NEGOTIATE	0x1	/* allowed before negotiate */
 #define CMD_EXTRA_ARGS		0x2	/* handler validates keys beyond the schema */
 #define CMD_EFFECTS		0x4	/* the reply carries "effects" */
+#define CMD_OBSERVER		0x8	/* changes nothing: observers may run it */
 
 /*
  * A handler runs after its arguments were validated. Its return value is its
@@ -628,6 +702,9 @@ struct command_table {
 	size_t n;
 };
 
+/* The controlling client's fds go: its notifiers, irqfds, the VM fd (cmd-session.c). */
+void session_release(struct server *);
+
 extern const struct command_table cmd_session_table, cmd_chip_table, cmd_fd_table,
     cmd_memory_table;
 
@@ -648,6 +725,8 @@ void dispatch_message(struct server *, struct client *, const char *buf, size_t 
 struct server_options {
 	uid_t *allow_uids;		/* NULL: the server's own uid and root */
 	unsigned nallow_uids;
+	unsigned send_queue;		/* messages a client may have waiting; 0: default */
+	unsigned negotiate_timeout_ms;	/* 0: the default */
 	bool exit_on_disconnect;
 	bool embedded;			/* running inside the VMM process */
 	void (*on_exit)(void *);	/* asked to stop (exit-on-disconnect) */
@@ -658,13 +737,19 @@ TAILQ_HEAD(chip_list, chip);
 TAILQ_HEAD(gsi_irqfd_list, gsi_irqfd);
 TAILQ_HEAD(notifier_list, notifier);
 TAILQ_HEAD(mem_region_list, mem_region);
+TAILQ_HEAD(client_list, client);
+
+#define SEND_QUEUE_DEFAULT		4096
+#define SEND_QUEUE_MAX			1048576
+#define NEGOTIATE_TIMEOUT_DEFAULT_MS	10000
 
 struct server {
 	struct event_base *base;
 	struct server_options opts;
 	int listen_fd;
 	struct event *listen_ev;
-	struct client *client;		/* at most one */
+	struct client *client;		/* the controlling client, at most one */
+	struct client_list clients;	/* every connection, observers included */
 	struct chip_list chips;
 	struct chip *presenter;		/* chip-select's choice among hcall chips */
 	struct gsi_irqfd_list irqfds;
@@ -673,9 +758,14 @@ struct server {
 	struct mem_region_list memory;
 	char token[33];			/* session token: 128 random bits, hex */
 	int kvm_vm_fd;			/* embedded mode's kvm backend, or -1 */
+	unsigned fd_baseline;		/* fds open when listening started */
+	int reserve_fd;			/* spent to refuse a connect at EMFILE, or -1 */
+	struct event *listen_pause_ev;	/* resumes accepting after an EMFILE pause */
 	struct counters stats;
 	struct timespec started;
 	bool exiting;			/* --exit-on-disconnect has fired */
+	/* Lines a peer can provoke, each kind rate-limited on its own. */
+	struct log_limit log_send, log_refused, log_accept, log_fd;
 };
 
 /* An event loop for a server: event_base_new() with precise timers. */
@@ -686,5 +776,17 @@ void server_free(struct server *);
 int server_listen(struct server *, int listen_fd, char **cause);
 /* Adopts an already connected socket as the client (embedded mode). */
 int server_attach(struct server *, int fd, uid_t uid, char **cause);
+
+/* ---------------------------------------------------------------- sandbox.c */
+
+/* Closes every fd above stdio but keep (-1: none). */
+int sandbox_close_inherited(int keep);
+/* setgroups, setresgid, setresuid to user (and group); must be root. */
+int sandbox_drop_privileges(const char *user, const char *group, char **cause);
+/*
+ * PR_SET_NO_NEW_PRIVS and a seccomp allow-list: any other system call kills
+ * the process (SECCOMP_RET_KILL_PROCESS, seccomp(2)).
+ */
+int sandbox_seccomp(char **cause);
 
 #endif

@@ -89,6 +89,11 @@ validate(struct client *c, const struct envelope *env, struct args *a, int *fds,
 		    "negotiate", cmd->name);
 		return NULL;
 	}
+	if (c->observer && !(cmd->flags & CMD_OBSERVER)) {
+		reply_error(r, ERR_PERMISSION_DENIED, "command '%s' changes state; this "
+		    "connection negotiated as an observer (queries and events only)", cmd->name);
+		return NULL;
+	}
 	if (args_parse(a, cmd->args, cmd->nargs, env->arguments, cmd->flags & CMD_EXTRA_ARGS,
 	    fds, nfds, used, r) < 0)
 		return NULL;
@@ -144,8 +149,7 @@ dispatch_message(struct server *srv, struct client *c, const char *buf, size_t l
 	if (parse_envelope(buf, len, &env, &r) == 0 &&
 	    (cmd = validate(c, &env, &a, fds, nfds, &r)) != NULL)
 		run(srv, c, cmd, &a, fds, &r);
-	if (srv->client != NULL)
-		send_reply(srv, &r, env.has_id, env.id);
+	send_reply(c, &r, env.has_id, env.id);
 	wire_close_fds(fds, nfds);
 	reply_clear(&r);
 	json_object_put(env.msg);

@@ -1,9 +1,11 @@
 /* What kind of file an fd from a client is: eventfd, memfd, socket, KVM VM. */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,66 @@ fd_check_kind(int fd, enum fd_kind kind, char **cause)
 		return 0;
 	*cause = strdup(describe(fd, &st, target));
 	return -EINVAL;
+}
+
+int
+fd_set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+unsigned long
+fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	return (unsigned long)rl.rlim_cur;
+}
+
+unsigned
+fds_held(const struct server *srv)
+{
+	const struct client *c;
+	const struct gsi_irqfd *f;
+	const struct notifier *n;
+	unsigned held = 0;
+
+	TAILQ_FOREACH(c, &srv->clients, entry)
+		held++;
+	TAILQ_FOREACH(f, &srv->irqfds, entry)
+		held++;
+	TAILQ_FOREACH(n, &srv->notifiers, entry)
+		held += n->resample_fd >= 0 ? 2 : 1;
+	return held;
+}
+
+int
+fd_budget_check(struct server *srv, unsigned more, struct reply *r, char *why,
+    size_t whysize)
+{
+	unsigned long limit = fd_limit();
+	unsigned held;
+
+	if (srv->opts.embedded || limit == 0)
+		return 0;
+	held = fds_held(srv);
+	if ((unsigned long)srv->fd_baseline + held + more + FD_SPARE <= limit)
+		return 0;
+	if (r != NULL)
+		reply_error(r, ERR_GENERIC, "no room for %u more fds: irqchipd holds %u for its "
+		    "clients and may hold at most %ld under RLIMIT_NOFILE %lu; delete irqfds or "
+		    "notifiers, or raise the limit", more, held,
+		    (long)limit - (long)srv->fd_baseline - FD_SPARE, limit);
+	else
+		reason(why, whysize, "irqchipd is at its fd limit (RLIMIT_NOFILE %lu, %u held "
+		    "for clients); try again later", limit, held);
+	return -EMFILE;
 }
 
 unsigned

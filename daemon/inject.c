@@ -162,6 +162,34 @@ kvm_irq_line(struct server *srv, unsigned gsi, int level)
 	return false;
 }
 
+void
+inject_fd_failed(struct server *srv, const char *what, const char *chip, unsigned n,
+    int err)
+{
+	json_object *data = json_object_new_object();
+	char msg[160];
+
+	srv->stats.eventfd_write_failures++;
+	if (chip != NULL)
+		reason(msg, sizeof msg, "%s of chip %s line %u: write failed: %s%s", what, chip,
+		    n, strerror(err), err == EAGAIN ? " (the eventfd is full: nobody reads it)" :
+		    "");
+	else
+		reason(msg, sizeof msg, "%s for GSI %u: write failed: %s%s", what, n,
+		    strerror(err), err == EAGAIN ? " (the eventfd is full: nobody reads it)" : "");
+	log_warn_limited(&srv->log_fd, "%s", msg);
+	json_object_object_add(data, "kind", json_object_new_string(what));
+	if (chip != NULL) {
+		json_object_object_add(data, "id", json_object_new_string(chip));
+		json_object_object_add(data, "line", json_object_new_int64(n));
+	} else {
+		json_object_object_add(data, "gsi", json_object_new_int64(n));
+	}
+	json_object_object_add(data, "message", json_object_new_string(msg));
+	json_object_object_add(data, "count", wire_u64(srv->stats.eventfd_write_failures));
+	server_event(srv, "client-error", data);
+}
+
 static bool
 write_irqfd(struct server *srv, struct gsi_irqfd *f)
 {
@@ -172,8 +200,8 @@ write_irqfd(struct server *srv, struct gsi_irqfd *f)
 		srv->stats.inject_irqfd++;
 		return true;
 	}
-	log_warn("irqfd for GSI %u: write: %s", f->gsi, strerror(errno));
 	srv->stats.inject_lost++;
+	inject_fd_failed(srv, "irqfd", NULL, f->gsi, errno);
 	return false;
 }
 

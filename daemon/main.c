@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +16,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +33,8 @@
 
 enum {
 	OPT_SOCKET_MODE = 256, OPT_ALLOW_UID, OPT_PRINT_CAPS, OPT_LOG_LEVEL, OPT_LOG_FILE,
-	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD,
+	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD, OPT_SEND_QUEUE,
+	OPT_NEGOTIATE_TIMEOUT, OPT_NO_SECCOMP, OPT_USER, OPT_GROUP,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +48,11 @@ static const struct option long_options[] = {
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "exit-on-disconnect", no_argument, NULL, OPT_EXIT_ON_DISCONNECT },
+	{ "send-queue", required_argument, NULL, OPT_SEND_QUEUE },
+	{ "negotiate-timeout", required_argument, NULL, OPT_NEGOTIATE_TIMEOUT },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -63,6 +72,14 @@ usage(FILE *out)
 	    "      --allow-uid UID      accept clients of this uid or user name; repeatable\n"
 	    "                           (default: root and irqchipd's own uid)\n"
 	    "      --exit-on-disconnect exit when the client disconnects\n"
+	    "      --send-queue N       messages that may wait for a client that does not\n"
+	    "                           read before it is disconnected (default 4096)\n"
+	    "      --negotiate-timeout SECONDS\n"
+	    "                           close a connection that has not negotiated by then\n"
+	    "                           (default 10)\n"
+	    "      --user USER          run as USER once the socket is bound (from root)\n"
+	    "      --group GROUP        and as GROUP (default: USER's group)\n"
+	    "      --no-seccomp         no system call filter (for debugging)\n"
 	    "      --log-level LEVEL    error, warn, info (default) or debug\n"
 	    "      --log-file PATH      log to PATH instead of stderr (SIGHUP reopens it)\n"
 	    "      --syslog             also log to syslog (daemon facility)\n"
@@ -185,6 +202,71 @@ socket_in_use(const char *path)
 	return rc;
 }
 
+/*
+ * PATH.lock, locked with flock(2) for the daemon's life: of two daemons
+ * started at once on one path, the second fails here instead of racing the
+ * first to the socket. The file stays: removing it would let a third
+ * daemon lock a new file while the second still holds the old one.
+ */
+static int
+take_lock(const char *path, char **cause)
+{
+	char lock[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(lock, sizeof lock, "%s.lock", path) >= sizeof lock) {
+		xasprintf(cause, "%s.lock: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		xasprintf(cause, "cannot open lock file %s: %s", lock, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		xasprintf(cause, "%s is in use: another irqchipd holds its lock %s", path,
+		    lock);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	return fd;
+}
+
+/* The socket file this daemon bound, so that exit removes only that one. */
+struct bound_path {
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+static void
+remember_socket(struct bound_path *b, const char *path)
+{
+	struct stat st;
+
+	b->path = NULL;
+	if (lstat(path, &st) == 0) {
+		b->path = path;
+		b->dev = st.st_dev;
+		b->ino = st.st_ino;
+	}
+}
+
+/* Unlinks the socket if the path still names the one this daemon bound. */
+static void
+remove_socket(const struct bound_path *b)
+{
+	struct stat st;
+
+	if (b->path == NULL || lstat(b->path, &st) < 0)
+		return;
+	if (st.st_dev != b->dev || st.st_ino != b->ino) {
+		log_info("%s is no longer this daemon's socket; leaving it", b->path);
+		return;
+	}
+	unlink(b->path);
+}
+
 static int
 create_socket(const char *path, mode_t mode, char **cause)
 {
@@ -269,6 +351,23 @@ activation_fd(char **cause)
 	return 3;
 }
 
+/*
+ * The soft fd limit up to the hard one (getrlimit(2)): the daemon holds an
+ * fd per irqfd, notifier and connection, and a VM may have thousands.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise RLIMIT_NOFILE to %llu: %s",
+		    (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
 /* A start-up failure: say why, release what start-up holds, exit status 1. */
 static int
 startup_failed(char *cause, struct server_options *opts)
@@ -317,12 +416,14 @@ exit_on_disconnect(void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *socket_path = NULL, *log_file = NULL;
+	const char *socket_path = NULL, *log_file = NULL, *user = NULL, *group = NULL;
+	bool no_seccomp = false;
 	struct server_options opts = { .allow_uids = NULL };
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long v;
 	mode_t mode = 0600;
-	int inherited_fd = -1, use_syslog = 0, opt, lfd;
+	int inherited_fd = -1, use_syslog = 0, opt, lfd, lock_fd = -1, rc;
+	struct bound_path bound = { NULL, 0, 0 };
 	struct event_base *base;
 	struct event *sigs[3];
 	struct server *srv;
@@ -387,6 +488,27 @@ main(int argc, char **argv)
 		case OPT_EXIT_ON_DISCONNECT:
 			opts.exit_on_disconnect = true;
 			break;
+		case OPT_SEND_QUEUE:
+			if (parse_uint(optarg, SEND_QUEUE_MAX, &v, 10) < 0 || v == 0)
+				usage_error("--send-queue: '%s' is not a number of messages in "
+				    "1..%d", optarg, SEND_QUEUE_MAX);
+			opts.send_queue = (unsigned)v;
+			break;
+		case OPT_NO_SECCOMP:
+			no_seccomp = true;
+			break;
+		case OPT_USER:
+			user = optarg;
+			break;
+		case OPT_GROUP:
+			group = optarg;
+			break;
+		case OPT_NEGOTIATE_TIMEOUT:
+			if (parse_uint(optarg, 3600, &v, 10) < 0 || v == 0)
+				usage_error("--negotiate-timeout: '%s' is not a number of seconds "
+				    "in 1..3600", optarg);
+			opts.negotiate_timeout_ms = (unsigned)v * 1000;
+			break;
 		case 'V':
 			printf("irqchipd %s (protocol 1)\n", PACKAGE_VERSION);
 			return 0;
@@ -411,6 +533,18 @@ main(int argc, char **argv)
 	if (socket_path != NULL && inherited_fd >= 0)
 		usage_error("--socket-path and --fd exclude each other");
 
+	/*
+	 * Nothing the daemon creates is for others (the socket gets its own
+	 * --socket-mode), and no fd it did not ask for stays open: only stdio
+	 * and the listening socket it was given survive.
+	 */
+	umask(0077);
+	if ((rc = sandbox_close_inherited(inherited_fd >= 0 ? inherited_fd :
+	    socket_path == NULL ? 3 : -1)) < 0) {
+		fprintf(stderr, "irqchipd: cannot close inherited fds: %s\n", strerror(-rc));
+		free(opts.allow_uids);
+		return 1;
+	}
 	if (log_open(level, log_file, use_syslog, &cause) < 0) {
 		fprintf(stderr, "irqchipd: %s\n", cause);
 		free(cause);
@@ -419,6 +553,7 @@ main(int argc, char **argv)
 	}
 	event_set_log_callback(libevent_log);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	/*
 	 * Once the socket exists a supervisor may stop us: hold SIGTERM, SIGINT
 	 * and SIGHUP until the loop handles them, so that the default action
@@ -430,7 +565,10 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &held, &unheld);
 
 	if (socket_path != NULL) {
-		lfd = create_socket(socket_path, mode, &cause);
+		lock_fd = take_lock(socket_path, &cause);
+		lfd = lock_fd < 0 ? -1 : create_socket(socket_path, mode, &cause);
+		if (lfd >= 0)
+			remember_socket(&bound, socket_path);
 	} else if (inherited_fd >= 0) {
 		lfd = check_listener(inherited_fd, &cause) < 0 ? -1 : inherited_fd;
 	} else {
@@ -461,15 +599,35 @@ main(int argc, char **argv)
 		sigs[i] = evsignal_new(base, signals[i], signal_cb, base);
 		event_add(sigs[i], NULL);
 	}
+	if ((user != NULL || group != NULL) &&
+	    sandbox_drop_privileges(user, group, &cause) < 0) {
+		remove_socket(&bound);
+		server_free(srv);
+		for (int i = 0; i < 3; i++)
+			event_free(sigs[i]);
+		event_base_free(base);
+		return startup_failed(cause, &opts);
+	}
+	/* Setup is done: from here on, only what serving needs (seccomp(2)). */
+	if (!no_seccomp && sandbox_seccomp(&cause) < 0) {
+		remove_socket(&bound);
+		server_free(srv);
+		for (int i = 0; i < 3; i++)
+			event_free(sigs[i]);
+		event_base_free(base);
+		return startup_failed(cause, &opts);
+	}
 	sigprocmask(SIG_SETMASK, &unheld, NULL);
-	log_info("irqchipd %s listening on %s", PACKAGE_VERSION,
-	    socket_path != NULL ? socket_path : "an inherited socket");
+	log_info("irqchipd %s listening on %s%s", PACKAGE_VERSION,
+	    socket_path != NULL ? socket_path : "an inherited socket",
+	    no_seccomp ? " (no seccomp filter)" : "");
 
 	event_base_dispatch(base);
 
 	server_free(srv);
-	if (socket_path != NULL)
-		unlink(socket_path);
+	remove_socket(&bound);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	for (int i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(base);

@@ -130,8 +130,7 @@ notifier_resample(struct server *srv, struct chip *chip, unsigned line)
 		n->asserted = false;
 		chip_line_set(chip, chip->req, line, n->source, false);
 		if (n->resample_fd >= 0 && write(n->resample_fd, &one, sizeof one) != sizeof one)
-			log_warn("notifier %s line %u: resample write: %s", chip->id, line,
-			    strerror(errno));
+			inject_fd_failed(srv, "resample-fd", chip->id, line, errno);
 		srv->stats.resamples++;
 	}
 }

@@ -1,17 +1,21 @@
 /*
- * What goes to the client: replies and events, each one JSON message in one
+ * What goes to clients: replies and events, each one JSON message in one
  * packet. Every sender in the daemon goes through here, so the counters in
- * query-status count what was really sent.
+ * query-status count what was really sent. A socket that is full never
+ * blocks the loop and never loses a message: the message waits in its
+ * client's bounded queue (back-pressure in irqchipd-protocol(7)).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "wire.h"
+#include "xmalloc.h"
 
 static json_object *
 timestamp_now(void)
@@ -25,38 +29,192 @@ timestamp_now(void)
 	return t;
 }
 
+/* One message reached the socket: count it as what it was. */
+static void
+counted_sent(struct server *srv, bool event)
+{
+	srv->stats.sent++;
+	if (event)
+		srv->stats.events++;
+}
+
+static void
+discard_queue(struct client *c)
+{
+	struct outmsg *m;
+
+	while ((m = TAILQ_FIRST(&c->outq)) != NULL) {
+		TAILQ_REMOVE(&c->outq, m, entry);
+		c->srv->stats.discarded++;
+		free(m->buf);
+		free(m);
+	}
+	c->nqueued = 0;
+}
+
+void
+client_close_later(struct client *c, const char *why)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->close_why = why;
+	event_del(c->ev);
+	event_del(c->wev);
+	event_active(c->close_ev, EV_TIMEOUT, 1);
+}
+
+/* A send failed for good (the peer left, or the socket broke). */
+static void
+send_failed(struct client *c, int rc)
+{
+	log_info_limited(&c->srv->log_send, "client pid %d: send failed: %s; closing it",
+	    (int)c->pid, strerror(-rc));
+	client_close_later(c, "its socket failed");
+}
+
+/*
+ * Sends what waits, in order, while the socket takes it. While anything
+ * waits the client's requests wait too (its read event is off): their
+ * replies would only join the queue, and a client that does not read cannot
+ * make the daemon buffer without bound by asking.
+ */
+static void
+client_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	struct outmsg *m;
+	int rc;
+
+	while ((m = TAILQ_FIRST(&c->outq)) != NULL) {
+		rc = wire_send(c->fd, m->buf, m->len, NULL, 0);
+		if (rc == -EAGAIN)
+			return;
+		if (rc < 0) {
+			send_failed(c, rc);
+			return;
+		}
+		TAILQ_REMOVE(&c->outq, m, entry);
+		c->nqueued--;
+		counted_sent(c->srv, m->event);
+		free(m->buf);
+		free(m);
+	}
+	event_del(c->wev);
+	if (!c->closing)
+		event_add(c->ev, NULL);
+}
+
+void
+client_outbound_init(struct client *c)
+{
+	TAILQ_INIT(&c->outq);
+	c->wev = event_new(c->srv->base, c->fd, EV_WRITE | EV_PERSIST, client_write_cb, c);
+}
+
+void
+client_outbound_free(struct client *c)
+{
+	discard_queue(c);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	c->wev = NULL;
+}
+
+static unsigned
+queue_bound(const struct server *srv)
+{
+	return srv->opts.send_queue != 0 ? srv->opts.send_queue : SEND_QUEUE_DEFAULT;
+}
+
+static int
+client_send_kind(struct client *c, json_object *msg, bool event)
+{
+	struct server *srv = c->srv;
+	struct outmsg *m;
+	const char *s;
+	size_t len;
+	int rc;
+
+	if (c->closing) {
+		srv->stats.discarded++;
+		return -ECONNRESET;
+	}
+	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	if (s == NULL || len > WIRE_MAX_MESSAGE) {
+		/* Replies page or turn into an error; an event this long is a bug here. */
+		srv->stats.discarded++;
+		log_error("a %zu-byte %s does not fit a packet; not sent", len,
+		    event ? "event" : "message");
+		return -EMSGSIZE;
+	}
+	if (TAILQ_EMPTY(&c->outq)) {
+		rc = wire_send(c->fd, s, len, NULL, 0);
+		if (rc == 0) {
+			counted_sent(srv, event);
+			return 0;
+		}
+		if (rc != -EAGAIN) {
+			srv->stats.discarded++;
+			send_failed(c, rc);
+			return rc;
+		}
+	}
+	if (c->nqueued >= queue_bound(srv)) {
+		/*
+		 * Dropping this message would break a promise (a reply, an
+		 * interrupt); the client goes instead. Its chips stay for a
+		 * resume, which re-announces routes and pending deliveries.
+		 */
+		srv->stats.queue_overruns++;
+		srv->stats.discarded++;
+		log_warn_limited(&srv->log_send, "client pid %d: %u messages wait for it "
+		    "(--send-queue); disconnecting it, its session stays resumable",
+		    (int)c->pid, c->nqueued);
+		client_close_later(c, "it did not read its messages (send queue full)");
+		return -ENOBUFS;
+	}
+	m = xcalloc(1, sizeof *m);
+	m->buf = xmalloc(len);
+	memcpy(m->buf, s, len);
+	m->len = len;
+	m->event = event;
+	if (TAILQ_EMPTY(&c->outq)) {
+		event_del(c->ev);
+		event_add(c->wev, NULL);
+	}
+	TAILQ_INSERT_TAIL(&c->outq, m, entry);
+	c->nqueued++;
+	srv->stats.queued++;
+	return 0;
+}
+
 int
 client_send(struct client *c, json_object *msg)
 {
-	int rc = wire_send_json(c->fd, msg, NULL, 0);
-
-	if (rc < 0)
-		log_info("client pid %d: send failed: %s", (int)c->pid, strerror(-rc));
-	return rc;
+	return client_send_kind(c, msg, false);
 }
 
 bool
 server_client_negotiated(const struct server *srv)
 {
-	return srv->client != NULL && srv->client->negotiated;
+	return srv->client != NULL && srv->client->negotiated && !srv->client->closing;
 }
 
 void
 server_event(struct server *srv, const char *name, json_object *data)
 {
+	struct client *c;
 	json_object *ev;
 
-	if (!server_client_negotiated(srv)) {
-		json_object_put(data);
-		return;
-	}
 	ev = json_object_new_object();
 	json_object_object_add(ev, "event", json_object_new_string(name));
 	json_object_object_add(ev, "data", data != NULL ? data : json_object_new_object());
 	json_object_object_add(ev, "timestamp", timestamp_now());
-	srv->stats.events++;
-	/* A failed send is noticed by the read handler, which sees the hang-up. */
-	(void)client_send(srv->client, ev);
+	TAILQ_FOREACH(c, &srv->clients, entry) {
+		if (c->negotiated && !c->closing)
+			(void)client_send_kind(c, ev, true);
+	}
 	json_object_put(ev);
 }
 
@@ -79,7 +237,7 @@ json_len(json_object *o)
  * back together, so a VMM sees one list. Nothing is dropped.
  */
 static void
-send_partials(struct server *srv, json_object *ret, bool has_id, json_object *id)
+send_partials(struct client *c, json_object *ret, bool has_id, json_object *id)
 {
 	size_t budget = WIRE_MAX_MESSAGE - ENVELOPE_RESERVE - (has_id ? json_len(id) : 0);
 	json_object *effects, *rest, *chunk = NULL;
@@ -100,7 +258,7 @@ send_partials(struct server *srv, json_object *ret, bool has_id, json_object *id
 			json_object_object_add(msg, "partial", p);
 			if (has_id)
 				json_object_object_add(msg, "id", json_object_get(id));
-			(void)client_send(srv->client, msg);
+			(void)client_send(c, msg);
 			json_object_put(msg);
 			chunk = NULL;
 			used = 0;
@@ -117,13 +275,13 @@ send_partials(struct server *srv, json_object *ret, bool has_id, json_object *id
 }
 
 void
-send_reply(struct server *srv, struct reply *r, bool has_id, json_object *id)
+send_reply(struct client *c, struct reply *r, bool has_id, json_object *id)
 {
+	struct server *srv = c->srv;
 	json_object *msg = json_object_new_object();
 
-	if (r->err_desc == NULL && srv->client != NULL &&
-	    json_len(r->ret) + ENVELOPE_RESERVE > WIRE_MAX_MESSAGE) {
-		send_partials(srv, r->ret, has_id, id);
+	if (r->err_desc == NULL && json_len(r->ret) + ENVELOPE_RESERVE > WIRE_MAX_MESSAGE) {
+		send_partials(c, r->ret, has_id, id);
 		if (json_len(r->ret) + ENVELOPE_RESERVE > WIRE_MAX_MESSAGE) {
 			/* Only a reply that does not page can get here: say so, never drop it. */
 			reply_error(r, ERR_GENERIC, "the reply is larger than %d bytes; ask for "
@@ -149,7 +307,6 @@ send_reply(struct server *srv, struct reply *r, bool has_id, json_object *id)
 	/* An id is echoed whatever it is, null included (json-c's NULL). */
 	if (has_id)
 		json_object_object_add(msg, "id", json_object_get(id));
-	if (srv->client != NULL)
-		(void)client_send(srv->client, msg);
+	(void)client_send(c, msg);
 	json_object_put(msg);
 }

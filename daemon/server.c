@@ -1,7 +1,8 @@
 /*
- * The listening socket, the one client, and the kept session: who may
- * connect, the greeting, reading packets (dispatch.c handles each), and what
- * a disconnect releases.
+ * The listening socket, the connections (one controller, any number of
+ * observers) and the kept session: who may connect, the greeting, the
+ * negotiate timeout, reading packets (dispatch.c handles each), and what a
+ * disconnect releases.
  */
 #include "config.h"
 
@@ -9,7 +10,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 #include "xmalloc.h"
 
 static void client_free(struct client *, const char *why);
+static void client_reap_departed(struct server *);
 
 static void
 new_token(struct server *srv)
@@ -88,6 +92,46 @@ peer_gone(int fd)
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+/*
+ * A packet whose fds did not all arrive: too many, or this daemon at its fd
+ * limit (the kernel then passes fewer and truncates the control data). The
+ * data is whole in the second case, so the reply names the request's id and
+ * blames the right side.
+ */
+static void
+refuse_packet(struct client *c, int rc, size_t len, unsigned nfds)
+{
+	struct server *srv = c->srv;
+	json_object *msg = NULL, *id = NULL;
+	bool has_id = false;
+	unsigned long limit;
+	char *why = NULL;
+	struct reply r;
+
+	reply_init(&r);
+	srv->stats.messages++;
+	if (rc == -EPROTO && len > 0 && (msg = wire_parse(c->buf, len, &why)) != NULL &&
+	    json_object_is_type(msg, json_type_object))
+		has_id = json_object_object_get_ex(msg, "id", &id);
+	free(why);
+	limit = fd_limit();
+	if (rc == -EMSGSIZE)
+		reply_error(&r, ERR_PROTOCOL, "message longer than %d bytes; its fds were "
+		    "closed", WIRE_MAX_MESSAGE);
+	else if (nfds < WIRE_MAX_FDS) {
+		log_warn_limited(&srv->log_fd, "client pid %d: a message's fds did not fit "
+		    "under RLIMIT_NOFILE %lu", (int)c->pid, limit);
+		reply_error(&r, ERR_GENERIC, "irqchipd is at its fd limit (RLIMIT_NOFILE %lu): "
+		    "the message's fds could not be received and nothing was done; delete "
+		    "irqfds or notifiers, or raise the limit", limit);
+	} else
+		reply_error(&r, ERR_PROTOCOL, "more than %d fds in one message; all were "
+		    "closed", WIRE_MAX_FDS);
+	send_reply(c, &r, has_id, id);
+	reply_clear(&r);
+	json_object_put(msg);
+}
+
 static void
 client_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -102,18 +146,7 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc == -EAGAIN)
 		return;
 	if (rc == -EMSGSIZE || rc == -EPROTO) {
-		struct reply r;
-
-		reply_init(&r);
-		srv->stats.messages++;
-		if (rc == -EMSGSIZE)
-			reply_error(&r, ERR_PROTOCOL, "message longer than %d bytes; its fds "
-			    "were closed", WIRE_MAX_MESSAGE);
-		else
-			reply_error(&r, ERR_PROTOCOL, "more than %d fds in one message; all "
-			    "were closed", WIRE_MAX_FDS);
-		send_reply(srv, &r, false, NULL);
-		reply_clear(&r);
+		refuse_packet(c, rc, len, nfds);
 		return;
 	}
 	if (rc < 0) {
@@ -128,54 +161,140 @@ client_read_cb(evutil_socket_t fd, short what, void *arg)
 		client_free(c, "disconnected");
 		return;
 	}
+	/*
+	 * A controller that has hung up may still be on the books when its
+	 * successor negotiates: its hang-up waits behind this packet in the
+	 * loop. Finish it first, so that the newcomer is not told Busy.
+	 */
+	if (!c->negotiated && srv->client != NULL && srv->client != c)
+		client_reap_departed(srv);
 	dispatch_message(srv, c, c->buf, len, fds, nfds);
 }
 
-/* Drops the client: its fds go, the emulated state stays for a resume. */
+/*
+ * The interrupt events still queued for a departing controller never
+ * reached the VMM, so the guest never saw them and will never EOI them. A
+ * level-triggered one left its IOAPIC entry waiting for that EOI (Remote
+ * IRR), which would hold the line off for good: give the EOI now, so that
+ * a resume delivers the line again once its device asserts it.
+ */
+static void
+release_undelivered(struct server *srv, struct client *c)
+{
+	struct json_tokener *tok;
+	json_object *o, *name, *data, *d;
+	struct outmsg *m;
+	uint64_t v;
+
+	if ((tok = json_tokener_new()) == NULL)
+		return;
+	TAILQ_FOREACH(m, &c->outq, entry) {
+		if (!m->event || m->len > INT_MAX)
+			continue;
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, m->buf, (int)m->len);
+		if (o != NULL && json_object_object_get_ex(o, "event", &name) &&
+		    strcmp(json_object_get_string(name), "interrupt") == 0 &&
+		    json_object_object_get_ex(o, "data", &data) &&
+		    json_object_object_get_ex(data, "data", &d) && wire_get_u64(d, &v) == 0 &&
+		    (v & 0x8000) != 0) {
+			log_debug("vector %u was never delivered; ending it with an EOI",
+			    (unsigned)(v & 0xff));
+			chip_eoi_all(srv, NULL, (uint8_t)(v & 0xff));
+		}
+		json_object_put(o);
+	}
+	json_tokener_free(tok);
+}
+
+/* Drops a connection; the controller's fds go with it, the emulated state stays. */
 static void
 client_free(struct client *c, const char *why)
 {
 	struct server *srv = c->srv;
+	bool controller = c == srv->client;
 	bool negotiated = c->negotiated;
-	struct notifier *n;
-	struct gsi_irqfd *f;
 
-	log_info("client pid %d uid %u: %s; closing its fds, keeping %s", (int)c->pid,
-	    (unsigned)c->uid, why, TAILQ_EMPTY(&srv->chips) ? "no state" : "the chips' state");
-	while ((n = TAILQ_FIRST(&srv->notifiers)) != NULL)
-		notifier_free(srv, n);
-	while ((f = TAILQ_FIRST(&srv->irqfds)) != NULL)
-		gsi_irqfd_free(srv, f);
-	if (srv->kvm_vm_fd >= 0) {
-		close(srv->kvm_vm_fd);
-		srv->kvm_vm_fd = -1;
+	/* Nothing more goes to it, whatever its departure sets off. */
+	c->closing = true;
+	if (controller) {
+		log_info("client pid %d uid %u: %s; closing its fds, keeping %s", (int)c->pid,
+		    (unsigned)c->uid, why, TAILQ_EMPTY(&srv->chips) ? "no state" :
+		    "the chips' state");
+		session_release(srv);
+		release_undelivered(srv, c);
+		srv->client = NULL;
+	} else {
+		log_info_limited(&srv->log_accept, "%s pid %d uid %u: %s",
+		    c->observer ? "observer" : "connection", (int)c->pid, (unsigned)c->uid, why);
 	}
+	TAILQ_REMOVE(&srv->clients, c, entry);
+	client_outbound_free(c);
 	event_free(c->ev);
+	event_free(c->close_ev);
+	event_free(c->timer);
 	close(c->fd);
 	free(c->buf);
 	free(c);
-	srv->client = NULL;
 	/*
 	 * Only the end of a session ends the daemon: a connect-and-close that
 	 * never negotiated (another daemon probing whether the socket is in
-	 * use, a refused greeting) must not.
+	 * use, a refused greeting), an observer, or a controller replaced by a
+	 * takeover must not.
 	 */
-	if (negotiated && srv->opts.exit_on_disconnect && srv->opts.on_exit != NULL) {
+	if (controller && negotiated && srv->opts.exit_on_disconnect &&
+	    srv->opts.on_exit != NULL) {
 		srv->exiting = true;
 		srv->opts.on_exit(srv->opts.on_exit_arg);
 	}
 }
 
+/* A close that a send or a takeover asked for, now that nobody holds c. */
+static void
+client_close_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	client_free(c, c->close_why != NULL ? c->close_why : "closed");
+}
+
+/* Sends a lone error (no request) to a connection that is about to go. */
+static void
+tell(struct client *c, enum error_class cls, const char *desc)
+{
+	json_object *msg = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(e, "class", json_object_new_string(error_class_name(cls)));
+	json_object_object_add(e, "desc", json_object_new_string(desc));
+	json_object_object_add(msg, "error", e);
+	(void)client_send(c, msg);
+	json_object_put(msg);
+}
+
+/* A connection that has not negotiated in time gives its place back. */
+static void
+client_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	struct server *srv = c->srv;
+
+	if (c->negotiated || c->closing)
+		return;
+	srv->stats.negotiate_timeouts++;
+	tell(c, ERR_SESSION, "no negotiate within the negotiate timeout (see "
+	    "--negotiate-timeout); closing");
+	client_free(c, "did not negotiate in time");
+}
+
 /*
- * A client that has hung up may still be on the books when the next one
- * connects: its hang-up waits behind the new connection in this loop
- * iteration. Finish it first (what it sent before leaving, then the hang-up)
- * so that the newcomer is served rather than refused as Busy.
+ * A controller that has hung up may still be on the books when the next
+ * client negotiates: its hang-up waits behind the new packet in this loop
+ * iteration. Finish it first (what it sent before leaving, then the hang-up).
  */
 static void
 client_reap_departed(struct server *srv)
 {
-	while (srv->client != NULL && peer_gone(srv->client->fd))
+	while (srv->client != NULL && !srv->client->closing && peer_gone(srv->client->fd))
 		client_read_cb(srv->client->fd, EV_READ, srv->client);
 }
 
@@ -194,37 +313,102 @@ uid_allowed(const struct server *srv, uid_t uid)
 int
 server_attach(struct server *srv, int fd, uid_t uid, char **cause)
 {
+	struct timeval tv;
 	struct client *c;
 	json_object *greeting;
-	int rc;
+	unsigned ms;
+	int flags;
 
+	/* Sends never block the loop: what the socket does not take waits in the queue. */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		xasprintf(cause, "cannot make the client socket non-blocking: %s",
+		    strerror(errno));
+		return -errno;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
 	c->fd = fd;
 	c->uid = uid;
 	c->pid = -1;
 	c->buf = xmalloc(WIRE_MAX_MESSAGE);
+	client_outbound_init(c);
 	c->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, client_read_cb, c);
-	if (c->ev == NULL || event_add(c->ev, NULL) < 0) {
+	c->close_ev = event_new(srv->base, -1, 0, client_close_cb, c);
+	c->timer = evtimer_new(srv->base, client_timeout_cb, c);
+	ms = srv->opts.negotiate_timeout_ms != 0 ? srv->opts.negotiate_timeout_ms :
+	    NEGOTIATE_TIMEOUT_DEFAULT_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (c->ev == NULL || c->wev == NULL || c->close_ev == NULL || c->timer == NULL ||
+	    event_add(c->ev, NULL) < 0 || event_add(c->timer, &tv) < 0) {
+		client_outbound_free(c);
 		if (c->ev != NULL)
 			event_free(c->ev);
+		if (c->close_ev != NULL)
+			event_free(c->close_ev);
+		if (c->timer != NULL)
+			event_free(c->timer);
 		free(c->buf);
 		free(c);
 		xasprintf(cause, "cannot watch the client socket");
 		return -ENOMEM;
 	}
-	srv->client = c;
+	TAILQ_INSERT_TAIL(&srv->clients, c, entry);
 	srv->stats.connections++;
-	if (TAILQ_EMPTY(&srv->chips))
+	if (TAILQ_EMPTY(&srv->chips) && srv->client == NULL)
 		new_token(srv);
 	greeting = make_greeting(srv);
-	rc = client_send(c, greeting);
+	(void)client_send(c, greeting);
 	json_object_put(greeting);
-	if (rc < 0) {
-		client_free(c, "greeting failed");
-		return 0;
-	}
 	return 0;
+}
+
+#define LISTEN_PAUSE_MS	1000
+
+/* The pause is over: accept again. */
+static void
+listen_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	if (srv->reserve_fd < 0)
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	event_add(srv->listen_ev, NULL);
+}
+
+/*
+ * accept(2) failed for want of an fd. The connection stays queued and the
+ * listening socket readable: accepting again at once would spin. Spend the
+ * reserve fd to take the connection and tell it why it is refused; without
+ * one, stop listening for a while.
+ */
+static void
+accept_out_of_fds(struct server *srv, int lfd, int err)
+{
+	struct timeval tv = { LISTEN_PAUSE_MS / 1000, (LISTEN_PAUSE_MS % 1000) * 1000 };
+	unsigned long limit = fd_limit();
+	char why[160];
+	int fd;
+
+	srv->stats.rejected_connections++;
+	log_warn_limited(&srv->log_accept, "accept: %s (RLIMIT_NOFILE %lu); refusing "
+	    "connections until fds are free", strerror(err), limit);
+	if (srv->reserve_fd >= 0) {
+		close(srv->reserve_fd);
+		srv->reserve_fd = -1;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			reason(why, sizeof why, "irqchipd is at its fd limit (RLIMIT_NOFILE "
+			    "%lu); try again later", limit);
+			refuse(fd, ERR_BUSY, why);
+		}
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && srv->reserve_fd >= 0)
+			return;
+	}
+	event_del(srv->listen_ev);
+	evtimer_add(srv->listen_pause_ev, &tv);
 }
 
 static void
@@ -233,60 +417,67 @@ listen_cb(evutil_socket_t lfd, short what, void *arg)
 	struct server *srv = arg;
 	struct ucred cred;
 	socklen_t len = sizeof cred;
-	char *cause = NULL;
+	char *cause = NULL, why[160];
+	struct client *c;
 	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("accept: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			accept_out_of_fds(srv, lfd, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn_limited(&srv->log_accept, "accept: %s", strerror(errno));
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		log_warn("SO_PEERCRED: %s", strerror(errno));
+		log_warn_limited(&srv->log_accept, "SO_PEERCRED: %s", strerror(errno));
 		close(fd);
 		return;
 	}
 	if (!uid_allowed(srv, cred.uid)) {
 		srv->stats.rejected_connections++;
-		log_warn("refused pid %d: uid %u is not allowed", (int)cred.pid,
-		    (unsigned)cred.uid);
+		log_warn_limited(&srv->log_refused, "refused pid %d: uid %u is not allowed",
+		    (int)cred.pid, (unsigned)cred.uid);
 		refuse(fd, ERR_PERMISSION_DENIED, "this uid may not connect (see --allow-uid)");
 		return;
 	}
-	if (srv->client != NULL) {
+	if (srv->client != NULL)
 		client_reap_departed(srv);
-		/* With --exit-on-disconnect that was the end: the loop is stopping. */
-		if (srv->client == NULL && srv->exiting) {
-			refuse(fd, ERR_BUSY, "irqchipd is exiting: its client left "
-			    "(--exit-on-disconnect)");
-			return;
-		}
-	}
-	if (srv->client != NULL) {
+	/* With --exit-on-disconnect that was the end: the loop is stopping. */
+	if (srv->exiting) {
 		srv->stats.rejected_connections++;
-		log_warn("refused pid %d: a client (pid %d) is already connected", (int)cred.pid,
-		    (int)srv->client->pid);
-		refuse(fd, ERR_BUSY, "another client is connected; irqchipd serves one at a time");
+		refuse(fd, ERR_BUSY, "irqchipd is exiting: its client left "
+		    "(--exit-on-disconnect)");
+		return;
+	}
+	if (fd_budget_check(srv, 1, NULL, why, sizeof why) < 0) {
+		srv->stats.rejected_connections++;
+		log_warn_limited(&srv->log_refused, "refused pid %d: %s", (int)cred.pid, why);
+		refuse(fd, ERR_BUSY, why);
 		return;
 	}
 	if (server_attach(srv, fd, cred.uid, &cause) < 0) {
-		log_warn("%s", cause);
+		log_warn_limited(&srv->log_accept, "%s", cause);
 		free(cause);
 		close(fd);
 		return;
 	}
-	if (srv->client != NULL) {
-		srv->client->pid = cred.pid;
-		log_info("client pid %d uid %u connected", (int)cred.pid, (unsigned)cred.uid);
-	}
+	c = TAILQ_LAST(&srv->clients, client_list);
+	c->pid = cred.pid;
+	log_info_limited(&srv->log_accept, "pid %d uid %u connected", (int)cred.pid,
+	    (unsigned)cred.uid);
 }
 
 int
 server_listen(struct server *srv, int fd, char **cause)
 {
 	srv->listen_ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, listen_cb, srv);
-	if (srv->listen_ev == NULL || event_add(srv->listen_ev, NULL) < 0) {
+	srv->listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
+	/* Kept open to be spent when accept(2) fails with EMFILE. */
+	srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->fd_baseline = count_open_fds();
+	if (srv->listen_ev == NULL || srv->listen_pause_ev == NULL ||
+	    event_add(srv->listen_ev, NULL) < 0) {
 		xasprintf(cause, "cannot watch the listening socket");
 		return -ENOMEM;
 	}
@@ -322,10 +513,12 @@ server_create(struct event_base *base, const struct server_options *opts, char *
 	srv->opts = *opts;
 	srv->listen_fd = -1;
 	srv->kvm_vm_fd = -1;
+	srv->reserve_fd = -1;
 	TAILQ_INIT(&srv->chips);
 	TAILQ_INIT(&srv->irqfds);
 	TAILQ_INIT(&srv->notifiers);
 	TAILQ_INIT(&srv->memory);
+	TAILQ_INIT(&srv->clients);
 	clock_gettime(CLOCK_MONOTONIC, &srv->started);
 	new_token(srv);
 	return srv;
@@ -338,10 +531,9 @@ server_free(struct server *srv)
 
 	if (srv == NULL)
 		return;
-	if (srv->client != NULL) {
-		srv->opts.exit_on_disconnect = false;
-		client_free(srv->client, "server stopping");
-	}
+	srv->opts.exit_on_disconnect = false;
+	while (!TAILQ_EMPTY(&srv->clients))
+		client_free(TAILQ_FIRST(&srv->clients), "server stopping");
 	while ((chip = TAILQ_FIRST(&srv->chips)) != NULL) {
 		notifier_free_chip(srv, chip);
 		chip_free(chip);
@@ -349,6 +541,10 @@ server_free(struct server *srv)
 	memory_free_all(srv);
 	if (srv->listen_ev != NULL)
 		event_free(srv->listen_ev);
+	if (srv->listen_pause_ev != NULL)
+		event_free(srv->listen_pause_ev);
+	if (srv->reserve_fd >= 0)
+		close(srv->reserve_fd);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	free(srv);

@@ -28,8 +28,13 @@ struct irqchip_client {
 	json_object *greeting;		/* borrowed from greeting_msg */
 	int64_t next_id;
 	struct queued_event *events, **events_tail;
+	unsigned nevents, max_events;
+	int timeout_ms;			/* for one call's reply; < 0 waits for ever */
+	int failed;			/* the event queue overflowed: -ENOBUFS */
 	char *buf;
 };
+
+static void set_send_timeout(struct irqchip_client *);
 
 static int64_t
 now_ms(void)
@@ -102,6 +107,9 @@ irqchip_client_open_fd(int fd, struct irqchip_client **out, char **cause)
 	}
 	c->sock = fd;
 	c->next_id = 1;
+	c->timeout_ms = IRQCHIP_DEFAULT_TIMEOUT_MS;
+	c->max_events = IRQCHIP_DEFAULT_MAX_EVENTS;
+	set_send_timeout(c);
 	c->events_tail = &c->events;
 	pthread_mutex_init(&c->lock, NULL);
 
@@ -185,19 +193,71 @@ irqchip_client_greeting(const struct irqchip_client *c)
 	return c->greeting;
 }
 
+/* Sends wait no longer than replies do (SO_SNDTIMEO, socket(7)); 0 there is for ever. */
 static void
-queue_event(struct irqchip_client *c, json_object *event)
+set_send_timeout(struct irqchip_client *c)
 {
-	struct queued_event *q = malloc(sizeof *q);
+	struct timeval tv = { 0, 0 };
 
-	if (q == NULL) {
+	if (c->timeout_ms > 0) {
+		tv.tv_sec = c->timeout_ms / 1000;
+		tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+	}
+	(void)setsockopt(c->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+void
+irqchip_client_set_timeout(struct irqchip_client *c, int timeout_ms)
+{
+	pthread_mutex_lock(&c->lock);
+	c->timeout_ms = timeout_ms;
+	set_send_timeout(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+irqchip_client_set_max_events(struct irqchip_client *c, unsigned max)
+{
+	pthread_mutex_lock(&c->lock);
+	c->max_events = max > 0 ? max : 1;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static int
+overflowed(struct irqchip_client *c, char **cause)
+{
+	return wire_set_cause(cause, -ENOBUFS, "more than %u events were not taken with "
+	    "irqchip_client_next_event: the connection was closed; the session stays in "
+	    "irqchipd and can be resumed with its token", c->max_events);
+}
+
+/*
+ * Keeps an event for irqchip_client_next_event. The queue is bounded: when
+ * it is full the client closes its end (the daemon keeps the session for a
+ * resume) rather than grow without limit.
+ */
+static int
+queue_event(struct irqchip_client *c, json_object *event, char **cause)
+{
+	struct queued_event *q;
+
+	if (c->nevents >= c->max_events) {
 		json_object_put(event);
-		return;
+		if (c->failed == 0)
+			shutdown(c->sock, SHUT_RDWR);
+		c->failed = -ENOBUFS;
+		return overflowed(c, cause);
+	}
+	if ((q = malloc(sizeof *q)) == NULL) {
+		json_object_put(event);
+		return wire_set_cause(cause, -ENOMEM, "out of memory for an event");
 	}
 	q->event = event;
 	q->next = NULL;
 	*c->events_tail = q;
 	c->events_tail = &q->next;
+	c->nevents++;
+	return 0;
 }
 
 static int
@@ -207,11 +267,14 @@ recv_reply_locked(struct irqchip_client *c, int timeout_ms, json_object **msg, c
 	int rc;
 
 	for (;;) {
+		if (c->failed < 0)
+			return overflowed(c, cause);
 		rc = recv_message(c, timeout_ms, &m, cause);
 		if (rc < 0)
 			return rc;
 		if (json_object_object_get_ex(m, "event", NULL)) {
-			queue_event(c, m);
+			if ((rc = queue_event(c, m, cause)) < 0)
+				return rc;
 			continue;
 		}
 		*msg = m;
@@ -265,8 +328,18 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 	pthread_mutex_lock(&c->lock);
 	id = c->next_id++;
 	json_object_object_add(req, "id", json_object_new_int64(id));
+	if (c->failed < 0) {
+		pthread_mutex_unlock(&c->lock);
+		json_object_put(req);
+		return overflowed(c, cause);
+	}
 	rc = wire_send_json(c->sock, req, fds, nfds);
 	json_object_put(req);
+	if (rc == -EAGAIN) {
+		pthread_mutex_unlock(&c->lock);
+		return wire_set_cause(cause, -ETIMEDOUT, "irqchipd did not take '%s' within "
+		    "%d ms (irqchip_client_set_timeout)", command, c->timeout_ms);
+	}
 	if (rc < 0) {
 		pthread_mutex_unlock(&c->lock);
 		return wire_set_cause(cause, rc, "sending %s: %s", command, strerror(-rc));
@@ -279,7 +352,16 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 	for (;;) {
 		json_object *part, *pe;
 
-		rc = recv_reply_locked(c, -1, &reply, cause);
+		/* Each message from the daemon (a partial, say) restarts the clock. */
+		rc = recv_reply_locked(c, c->timeout_ms, &reply, cause);
+		if (rc == -ETIMEDOUT) {
+			if (cause != NULL) {
+				free(*cause);
+				*cause = NULL;
+			}
+			rc = wire_set_cause(cause, -ETIMEDOUT, "irqchipd did not answer '%s' "
+			    "within %d ms (irqchip_client_set_timeout)", command, c->timeout_ms);
+		}
 		if (rc < 0)
 			break;
 		if (!json_object_object_get_ex(reply, "id", &idv) ||
@@ -375,8 +457,13 @@ irqchip_client_next_event(struct irqchip_client *c, int timeout_ms, json_object 
 			c->events = q->next;
 			if (c->events == NULL)
 				c->events_tail = &c->events;
+			c->nevents--;
 			*event = q->event;
 			free(q);
+			break;
+		}
+		if (c->failed < 0) {
+			rc = c->failed;
 			break;
 		}
 		left = deadline < 0 ? -1 : (int)(deadline - now_ms());
@@ -387,7 +474,7 @@ irqchip_client_next_event(struct irqchip_client *c, int timeout_ms, json_object 
 			break;
 		/* Outside a call, anything but an event is unexpected: keep only events. */
 		if (json_object_object_get_ex(m, "event", NULL))
-			queue_event(c, m);
+			(void)queue_event(c, m, NULL);
 		else
 			json_object_put(m);
 	}

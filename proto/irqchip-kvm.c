@@ -57,6 +57,9 @@
 #define KVM_ARCH_NONE 1
 #endif
 
+/* As many ranges as irqchipd has chips (max-chips in its limits). */
+#define IRQCHIP_KVM_MAX_RANGES 64
+
 /* uapi: GSIs must be below KVM_MAX_IRQ_ROUTES (4096) (api.rst, KVM_SET_GSI_ROUTING). */
 #define KVM_ROUTES_MAX 4096
 /* cpu-irq targets: vCPU numbers below this (POWER). */
@@ -102,6 +105,10 @@ struct irqchip_kvm {
 	int *vcpu_fds; /* POWER: cpu-irq targets by cpu number, -1 = none */
 	unsigned nvcpu_fds;
 	struct irqchip_kvm_callbacks cb; /* effects the VMM applies itself */
+	/* GSI ranges the daemon's chips announced (query-chips), [base, base+count). */
+	unsigned gsi_ranges[IRQCHIP_KVM_MAX_RANGES][2];
+	unsigned ngsi_ranges;
+	int gsi_ranges_known;
 
 	struct irqchip_kvm_stats stats;
 };
@@ -962,6 +969,133 @@ do_signal_msi(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
 }
 
 /*
+ * What the daemon may ask for is checked against what it announced and what
+ * the architecture allows, so that a compromised irqchipd cannot make the
+ * VMM route or inject anything an interrupt controller could not produce.
+ */
+
+/* Reads the chips' GSI ranges from the daemon (query-chips, "gsis"); lock held. */
+static int
+gsi_ranges_refresh(struct irqchip_kvm *kvm, char **cause)
+{
+	json_object *ret = NULL, *chips, *g, *b, *n;
+	uint64_t base, count;
+	size_t i;
+	int rc;
+
+	if (kvm->client == NULL)
+		return -ENOTCONN;
+	rc = irqchip_client_call(kvm->client, "query-chips", NULL, NULL, 0, &ret, NULL, cause);
+	if (rc < 0)
+		return rc;
+	kvm->ngsi_ranges = 0;
+	if (json_object_object_get_ex(ret, "chips", &chips) &&
+	    json_object_is_type(chips, json_type_array)) {
+		for (i = 0; i < json_object_array_length(chips); i++) {
+			if (!json_object_object_get_ex(json_object_array_get_idx(chips, i),
+			    "gsis", &g) || !json_object_object_get_ex(g, "base", &b) ||
+			    !json_object_object_get_ex(g, "count", &n) ||
+			    irqchip_json_u64(b, &base) < 0 || irqchip_json_u64(n, &count) < 0 ||
+			    base >= KVM_ROUTES_MAX || count > KVM_ROUTES_MAX - base ||
+			    kvm->ngsi_ranges == IRQCHIP_KVM_MAX_RANGES)
+				continue;
+			kvm->gsi_ranges[kvm->ngsi_ranges][0] = (unsigned)base;
+			kvm->gsi_ranges[kvm->ngsi_ranges][1] = (unsigned)count;
+			kvm->ngsi_ranges++;
+		}
+	}
+	kvm->gsi_ranges_known = 1;
+	json_object_put(ret);
+	return 0;
+}
+
+static int
+gsi_in_ranges(const struct irqchip_kvm *kvm, unsigned gsi)
+{
+	for (unsigned i = 0; i < kvm->ngsi_ranges; i++) {
+		if (gsi >= kvm->gsi_ranges[i][0] &&
+		    gsi - kvm->gsi_ranges[i][0] < kvm->gsi_ranges[i][1])
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A GSI the daemon names must be one its chips own. Unknown ranges are read
+ * from the daemon (once per miss: a chip may have been added since); with no
+ * client ever attached, only the pins KVM_CAP_SPLIT_IRQCHIP reserved for a
+ * userspace IOAPIC (reserved_routes) qualify.
+ */
+static int
+gsi_announced(struct irqchip_kvm *kvm, unsigned gsi)
+{
+	if (gsi_in_ranges(kvm, gsi))
+		return 1;
+	if (gsi_ranges_refresh(kvm, NULL) == 0)
+		return gsi_in_ranges(kvm, gsi);
+	return !kvm->gsi_ranges_known && gsi < kvm->reserved_routes;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* Intel SDM vol. 3A 11.11.1: an MSI address is 0xFEEx_xxxx, 32 bits. */
+#define X86_MSI_ADDR_LO 0xfee00000ULL
+#define X86_MSI_ADDR_HI 0xfeefffffULL
+/* 11.11.2: data bits 10:8 delivery mode; bits 31:16 reserved. */
+#define X86_MSI_DM(data) (((data) >> 8) & 7)
+#define X86_DM_SMI 2
+#define X86_DM_NMI 4
+#define X86_DM_INIT 5
+#define X86_DM_RESERVED(dm) ((dm) == 3 || (dm) == 6)
+
+static int
+msi_allowed(const struct irqchip_kvm *kvm, const struct effect *e, int i, char **cause)
+{
+	unsigned dm = X86_MSI_DM(e->data);
+
+	if (e->address < X86_MSI_ADDR_LO || e->address > X86_MSI_ADDR_HI)
+		return wire_set_cause(cause, -EPROTO, "effect %d: MSI address 0x%llx is "
+		    "outside the x86 MSI window 0xfee00000-0xfeefffff", i,
+		    (unsigned long long)e->address);
+	if ((e->data & 0xffff0000u) != 0 || X86_DM_RESERVED(dm))
+		return wire_set_cause(cause, -EPROTO, "effect %d: MSI data 0x%x has reserved "
+		    "bits or delivery mode set", i, e->data);
+	if ((dm == X86_DM_SMI || dm == X86_DM_NMI || dm == X86_DM_INIT) &&
+	    !(kvm->flags & IRQCHIP_KVM_ALLOW_SPECIAL_DELIVERY))
+		return wire_set_cause(cause, -EPROTO, "effect %d: delivery mode %s refused "
+		    "(IRQCHIP_KVM_ALLOW_SPECIAL_DELIVERY allows it)", i,
+		    dm == X86_DM_SMI ? "SMI" : dm == X86_DM_NMI ? "NMI" : "INIT");
+	/*
+	 * KVM computes EOI exits only for routes below reserved_routes: a
+	 * level-triggered route above them would never see its EOI (bit 15).
+	 */
+	if (e->kind == EFFECT_ROUTE && (e->data & 0x8000) && e->gsi >= kvm->reserved_routes)
+		return wire_set_cause(cause, -EPROTO, "effect %d: a level-triggered route for "
+		    "GSI %u, at or above reserved_routes %u, would never exit on EOI", i,
+		    e->gsi, kvm->reserved_routes);
+	return 0;
+}
+#else
+static int
+msi_allowed(const struct irqchip_kvm *kvm, const struct effect *e, int i, char **cause)
+{
+	return 0;
+}
+#endif
+
+static int
+effect_allowed(struct irqchip_kvm *kvm, const struct effect *e, int i, char **cause)
+{
+	/* An unroute only ever removes a route the daemon set: always harmless. */
+	if ((e->kind == EFFECT_ROUTE || e->kind == EFFECT_IRQ_LINE) &&
+	    !gsi_announced(kvm, e->gsi))
+		return wire_set_cause(cause, -EPROTO, "effect %d: GSI %u belongs to no chip "
+		    "of irqchipd's", i, e->gsi);
+	if (e->kind == EFFECT_ROUTE || e->kind == EFFECT_SIGNAL_MSI)
+		return msi_allowed(kvm, e, i, cause);
+	return 0;
+}
+
+/*
  * api.rst KVM_INTERRUPT (PPC): KVM_INTERRUPT_SET_LEVEL raises the vCPU's
  * external interrupt line until KVM_INTERRUPT_UNSET lowers it, the level
  * behaviour a presenter's output has.
@@ -1003,6 +1137,11 @@ apply_locked(
 	struct kvm_irq_level line;
 	unsigned i;
 	int rc;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = effect_allowed(kvm, &effects[i], (int)i, cause)) < 0)
+			return rc;
+	}
 
 	for (i = 0; i < n; i++) {
 		e = &effects[i];

@@ -49,6 +49,12 @@ struct irqchip_kvm;
  * KVM_FEATURE_MSI_EXT_DEST_ID).
  */
 #define IRQCHIP_KVM_EXT_DEST_ID 0x1u
+/*
+ * Accept routes and signal-msi effects with the SMI, NMI or INIT delivery
+ * mode. An IOAPIC entry can select them, but few guests do, and without
+ * this flag a compromised irqchipd cannot send them to vCPUs.
+ */
+#define IRQCHIP_KVM_ALLOW_SPECIAL_DELIVERY 0x2u
 
 /*
  * How the VM's guests EOI level interrupts of the IOAPICs, chosen with
@@ -93,7 +99,8 @@ struct irqchip_kvm_stats {
 
 /*
  * Wraps a VM created with KVM_CAP_SPLIT_IRQCHIP (reserved_routes = the value
- * given to KVM_ENABLE_CAP, the IOAPIC pins whose EOIs exit). Checks that the
+ * given to KVM_ENABLE_CAP, the IOAPIC pins whose EOIs exit: a level-triggered
+ * route irqchipd asks for must lie below it, see irqchip_kvm_apply_effects). Checks that the
  * VM has a split irqchip (KVM_GET_IRQCHIP fails with ENXIO, KVM_IRQ_LINE
  * works) and the IRQ_ROUTING, IRQFD and SIGNAL_MSI capabilities. client may
  * be NULL and set later. Neither vm_fd nor client is owned.
@@ -189,7 +196,18 @@ int irqchip_kvm_irqfd(struct irqchip_kvm *, unsigned gsi);
 /*
  * Applies an "effects" array (borrowed; NULL = nothing) in order. Everything is
  * validated first: an unknown kind or a bad field applies nothing and returns
- * -EPROTO. Route changes are batched into one KVM_SET_GSI_ROUTING, committed
+ * -EPROTO. The effects applied, and what each must satisfy:
+ *   route {gsi, address, data, devid?}: a KVM_SET_GSI_ROUTING MSI entry;
+ *   unroute {gsi}: removes a route irqchipd set (others are left alone);
+ *   signal-msi {address, data, devid?}: KVM_SIGNAL_MSI;
+ *   irq-line {gsi, level}: KVM_IRQ_LINE.
+ * A route or irq-line GSI must lie in a range irqchipd's chips announce in
+ * query-chips ("gsis"; read again when a GSI is not found), or, before any
+ * client has reported one, below reserved_routes; never on a VMM route. On
+ * x86 an address must lie in the MSI window 0xfee00000-0xfeefffff, the data
+ * have no reserved bit (31:16) or delivery mode (3, 6), SMI, NMI and INIT
+ * only with IRQCHIP_KVM_ALLOW_SPECIAL_DELIVERY, and a level-triggered route
+ * (data bit 15) lie below reserved_routes, where KVM exits on its EOI. Route changes are batched into one KVM_SET_GSI_ROUTING, committed
  * before any signal-msi or irq-line that follows them and at the end.
  */
 int irqchip_kvm_apply_effects(struct irqchip_kvm *, json_object *effects, char **cause);

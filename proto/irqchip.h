@@ -19,6 +19,15 @@ extern "C" {
 #define IRQCHIP_PROTOCOL_VERSION	1
 #define IRQCHIP_MAX_MESSAGE		65536	/* bytes in one packet */
 #define IRQCHIP_MAX_FDS			16	/* fds in one packet */
+/*
+ * How long a call waits for irqchipd: to take the request, then for each
+ * message of the reply. Long, because one request may run thousands of
+ * guest commands (an ITS queue, a chip-load); short of for ever, because a
+ * stalled daemon must not hold the caller (and a VM lock) for good.
+ */
+#define IRQCHIP_DEFAULT_TIMEOUT_MS	30000
+/* Events received but not yet taken with irqchip_client_next_event. */
+#define IRQCHIP_DEFAULT_MAX_EVENTS	65536
 
 struct irqchip_client;
 
@@ -27,6 +36,21 @@ int irqchip_client_connect(const char *path, struct irqchip_client **out, char *
 /* Same over an already connected SOCK_SEQPACKET socket; takes ownership of fd. */
 int irqchip_client_open_fd(int fd, struct irqchip_client **out, char **cause);
 void irqchip_client_close(struct irqchip_client *);
+
+/*
+ * The call timeout (IRQCHIP_DEFAULT_TIMEOUT_MS; < 0 waits for ever). A call
+ * that runs out fails with -ETIMEDOUT and a sentence that says so; a reply
+ * that arrives later is skipped by the next call.
+ */
+void irqchip_client_set_timeout(struct irqchip_client *, int timeout_ms);
+/*
+ * The bound on queued events (IRQCHIP_DEFAULT_MAX_EVENTS). When it would be
+ * passed, the library closes the connection and every call, and
+ * irqchip_client_next_event once the queue is empty, fails with -ENOBUFS:
+ * the daemon keeps the session, and a new connection resumes it with the
+ * greeting's token (routes and pending interrupts are announced again).
+ */
+void irqchip_client_set_max_events(struct irqchip_client *, unsigned max);
 
 /* The socket, for poll(2) while waiting for events. */
 int irqchip_client_fd(const struct irqchip_client *);

@@ -3,6 +3,10 @@
  *
  *   irqchipctl [-s PATH] [--json] COMMAND [key=value ... | JSON-OBJECT]
  *   irqchipctl [-s PATH] [--json] monitor
+ *
+ * monitor, and --observer, negotiate as a read-only observer, so they work
+ * beside a running VMM; a command that finds another client in control
+ * falls back to observing (irqchipd-protocol(7), Observers).
  */
 #include "config.h"
 
@@ -32,6 +36,7 @@ usage(FILE *out)
 	    "  -s, --socket PATH   irqchipd's socket (default: $IRQCHIPD_SOCKET)\n"
 	    "  -j, --json          print replies and events as one JSON object per line\n"
 	    "      --no-resume     do not take over a session the daemon kept\n"
+	    "  -o, --observer      watch only: queries and events, beside a running VMM\n"
 	    "  -h, --help          this help\n"
 	    "\n"
 	    "Values: integers (decimal or 0x), true/false, JSON objects or arrays, else strings.\n"
@@ -245,6 +250,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-resume", no_argument, NULL, 'R' },
+		{ "observer", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -252,9 +258,9 @@ main(int argc, char **argv)
 	struct irqchip_client *c;
 	json_object *args = NULL, *ret = NULL, *g, *v;
 	char *cause = NULL;
-	int opt, rc, no_resume = 0;
+	int opt, rc, no_resume = 0, observer = 0;
 
-	while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:joh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;
@@ -264,6 +270,9 @@ main(int argc, char **argv)
 			break;
 		case 'R':
 			no_resume = 1;
+			break;
+		case 'o':
+			observer = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -315,12 +324,27 @@ main(int argc, char **argv)
 		json_object_put(args);
 		return 1;
 	}
-	/* A debugging tool: take over a kept session unless told not to. */
+	/*
+	 * A debugging tool: take over a kept session unless told not to; but
+	 * never push a running VMM aside: beside one, observe.
+	 */
 	g = irqchip_client_greeting(c);
 	if (!no_resume && json_object_object_get_ex(g, "resumable", &v) &&
 	    json_object_get_boolean(v) && json_object_object_get_ex(g, "session", &v))
 		resume = json_object_get_string(v);
-	if ((rc = irqchip_client_negotiate(c, NULL, resume, NULL, &cause)) < 0) {
+	if (strcmp(command, "monitor") == 0)
+		observer = 1;
+	rc = observer ? -EBUSY : irqchip_client_negotiate(c, NULL, resume, NULL, &cause);
+	if (rc == -EBUSY || (rc == -EREMOTEIO && strncmp(cause, "Busy:", 5) == 0)) {
+		json_object *o = json_object_new_object();
+
+		free(cause);
+		cause = NULL;
+		json_object_object_add(o, "observer", json_object_new_boolean(1));
+		rc = irqchip_client_call(c, "negotiate", o, NULL, 0, NULL, NULL, &cause);
+		json_object_put(o);
+	}
+	if (rc < 0) {
 		fprintf(stderr, "irqchipctl: negotiate: %s\n", cause);
 		free(cause);
 		json_object_put(args);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,13 @@ wire_recv(int sock, char *buf, size_t size, size_t *len, int *fds, unsigned *nfd
 		}
 	}
 	if (msg.msg_flags & MSG_CTRUNC) {
+		/*
+		 * The data is whole; only fds are missing: more than fit, or the
+		 * receiver is at RLIMIT_NOFILE (the kernel then passes fewer,
+		 * unix(7)). *len and *nfds still say what arrived.
+		 */
 		wire_close_fds(fds, *nfds);
-		*nfds = 0;
+		*len = (size_t)n;
 		return -EPROTO;
 	}
 	if (msg.msg_flags & MSG_TRUNC) {
@@ -185,6 +191,78 @@ utf8_invalid_at(const unsigned char *s, size_t len)
 	return len;
 }
 
+/* Whether the decimal digits d (n of them, no leading zeros) exceed max. */
+static bool
+digits_exceed(const char *d, size_t n, const char *max)
+{
+	size_t m = strlen(max);
+
+	return n > m || (n == m && memcmp(d, max, n) > 0);
+}
+
+/*
+ * What json-c lets through and the protocol refuses, found on the text
+ * before parsing: control characters inside strings (RFC 8259 section 7:
+ * U+0000 to U+001F must be escaped), the escape \u0000 (a C string would be
+ * cut there, and "io0\u0000junk" act on "io0"), and integers outside
+ * -2^63..2^64-1 (json-c would saturate them). Returns 0, or -EINVAL with
+ * *cause set.
+ */
+static int
+lexical_check(const char *buf, size_t len, char **cause)
+{
+	bool in_string = false;
+	size_t i, start, ndig;
+	const char *d;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (in_string) {
+			if (c == '"') {
+				in_string = false;
+			} else if (c < 0x20) {
+				return wire_set_cause(cause, -EINVAL, "invalid JSON at byte %zu: "
+				    "control character 0x%02x inside a string (escape it)", i, c);
+			} else if (c == '\\' && i + 1 < len) {
+				if (buf[i + 1] == 'u' && i + 5 < len &&
+				    memcmp(buf + i + 2, "0000", 4) == 0)
+					return wire_set_cause(cause, -EINVAL, "byte %zu: a string "
+					    "contains \\u0000, which no argument may hold", i);
+				i++;
+			}
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			continue;
+		}
+		if (c != '-' && (c < '0' || c > '9'))
+			continue;
+		/* A number: an integer unless a fraction or exponent follows. */
+		start = i;
+		if (c == '-')
+			i++;
+		d = buf + i;
+		while (i < len && buf[i] >= '0' && buf[i] <= '9')
+			i++;
+		ndig = (size_t)(buf + i - d);
+		if (i < len && (buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E')) {
+			while (i + 1 < len && strchr("0123456789.eE+-", buf[i + 1]) != NULL)
+				i++;
+			continue;
+		}
+		if (digits_exceed(d, ndig, c == '-' ? "9223372036854775808" :
+		    "18446744073709551615"))
+			return wire_set_cause(cause, -EINVAL, "invalid JSON at byte %zu: the "
+			    "integer %.*s%s is outside -2^63..2^64-1", start,
+			    (int)(ndig + (c == '-') > 40 ? 40 : ndig + (c == '-')), buf + start,
+			    ndig + (c == '-') > 40 ? "..." : "");
+		i--;
+	}
+	return 0;
+}
+
 json_object *
 wire_parse(const char *buf, size_t len, char **cause)
 {
@@ -212,6 +290,8 @@ wire_parse(const char *buf, size_t len, char **cause)
 			*cause = NULL;
 		return NULL;
 	}
+	if (lexical_check(buf, len, cause) < 0)
+		return NULL;
 	tok = json_tokener_new_ex(WIRE_MAX_DEPTH);
 	if (tok == NULL) {
 		*cause = strdup("out of memory");

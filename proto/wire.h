@@ -22,7 +22,9 @@ int wire_send_json(int sock, json_object *msg, const int *fds, unsigned nfds);
 /*
  * Receives one packet into buf (size bytes). 0 with *len (0 = peer closed),
  * -EMSGSIZE if the packet was longer than size, -EPROTO if the control data
- * was truncated (too many fds); on both errors every received fd is closed.
+ * was truncated (too many fds, or the receiver at its fd limit: *len is the
+ * whole message and *nfds how many fds arrived); on both errors every
+ * received fd is closed (set to -1).
  * fds must have room for WIRE_MAX_FDS; received fds are close-on-exec.
  */
 int wire_recv(int sock, char *buf, size_t size, size_t *len, int *fds, unsigned *nfds,

@@ -424,7 +424,7 @@ START_TEST(test_socket_in_use)
 	ck_assert_int_eq(stat(d.sock, &before), 0);
 	ck_assert_int_ne(run_daemon(args, &out, &err), 0);
 	assert_one_line(err, "in use");
-	ck_assert_msg(test_contains(err, "answering"), "%s", err);
+	ck_assert_msg(test_contains(err, "lock"), "%s", err);
 	/* The first daemon keeps its socket and goes on serving. */
 	ck_assert_int_eq(stat(d.sock, &after), 0);
 	ck_assert_uint_eq(before.st_ino, after.st_ino);
@@ -795,23 +795,27 @@ START_TEST(test_one_client)
 {
 	struct test_daemon d;
 	struct irqchip_client *a, *b;
-	json_object *m;
+	json_object *m, *err = NULL;
 	char *cause = NULL;
-	int fd;
 
 	test_daemon_start(&d, NULL);
 	a = test_connect(&d);
-	m = first_message(d.sock, &fd);
-	ck_assert_msg(!json_object_object_get_ex(m, "greeting", NULL), "second client greeted");
-	ck_assert_str_eq(json_object_get_string(test_get(m, "error.class")), "Busy");
-	ck_assert_int_gt(json_object_get_string_len(test_get(m, "error.desc")), 0);
+	/* A second connection is greeted; it may watch, not control. */
+	m = first_message(d.sock, NULL);
+	ck_assert_msg(json_object_object_get_ex(m, "greeting", NULL), "second client refused");
 	json_object_put(m);
-	assert_closed(fd);
-	ck_assert_int_eq(irqchip_client_connect(d.sock, &b, &cause), -ECONNREFUSED);
+	ck_assert_int_eq(irqchip_client_connect(d.sock, &b, &cause), 0);
+	ck_assert_int_eq(irqchip_client_call(b, "negotiate", NULL, NULL, 0, NULL, &err, &cause),
+	    -EREMOTEIO);
+	ck_assert_str_eq(json_object_get_string(test_get(err, "class")), "Busy");
+	ck_assert_msg(test_contains(json_object_get_string(test_get(err, "desc")), "observer"),
+	    "%s", cause);
+	json_object_put(err);
 	free(cause);
+	cause = NULL;
 	/* The first client is undisturbed. */
 	json_object_put(test_call_ok(a, "query-version", NULL, NULL, 0));
-	ck_assert_int_eq(test_status_int(a, "counters.rejected-connections"), 2);
+	irqchip_client_close(b);
 	irqchip_client_close(a);
 	/* Gone: the next one is served at once. */
 	b = test_connect(&d);
@@ -862,9 +866,14 @@ START_TEST(test_exit_on_disconnect)
 	irqchip_client_close(a);
 	a = test_connect(&d);
 	ck_assert_int_eq(test_daemon_wait(&d, 0), -1);
-	/* A refused second client is not the client leaving. */
-	ck_assert_int_eq(irqchip_client_connect(d.sock, &b, &cause), -ECONNREFUSED);
+	/* A second client told Busy, or an observer, leaving is not the client leaving. */
+	ck_assert_int_eq(irqchip_client_connect(d.sock, &b, &cause), 0);
+	ck_assert_int_eq(irqchip_client_negotiate(b, NULL, NULL, NULL, &cause), -EREMOTEIO);
 	free(cause);
+	irqchip_client_close(b);
+	b = test_connect_raw(&d);
+	json_object_put(test_call_ok(b, "negotiate", "{\"observer\": true}", NULL, 0));
+	irqchip_client_close(b);
 	json_object_put(test_call_ok(a, "query-version", NULL, NULL, 0));
 	ck_assert_int_eq(test_daemon_wait(&d, 0), -1);
 	irqchip_client_close(a);
@@ -979,8 +988,10 @@ START_TEST(test_log_level_error)
 	a = test_connect(&d);
 	json_object_put(test_call_ok(a, "chip-add", "{\"type\": \"ioapic\", \"id\": \"io0\"}",
 	    NULL, 0));
-	ck_assert_int_eq(irqchip_client_connect(d.sock, &b, &cause), -ECONNREFUSED);
+	ck_assert_int_eq(irqchip_client_connect(d.sock, &b, &cause), 0);
+	ck_assert_int_eq(irqchip_client_negotiate(b, NULL, NULL, NULL, &cause), -EREMOTEIO);
 	free(cause);
+	irqchip_client_close(b);
 	free(test_call_err(a, "no-such-command", NULL, NULL, 0, "CommandNotFound"));
 	/* An error line: a log path that cannot be reopened (a directory now). */
 	snprintf(old, sizeof old, "%s/log.old", d.dir);

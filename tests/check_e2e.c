@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1112,7 +1113,7 @@ START_TEST(library_effects)
 	/* Validated first: an unknown kind applies nothing, not even the route before it.
 	 */
 	rc = apply_text(k,
-	    "[{\"route\": {\"gsi\": 30, \"address\": \"0xfee00000\", "
+	    "[{\"route\": {\"gsi\": 20, \"address\": \"0xfee00000\", "
 	    "\"data\": 96}}, {\"bogus\": {}}]",
 	    &cause);
 	ck_assert_int_eq(rc, -EPROTO);
@@ -1124,8 +1125,8 @@ START_TEST(library_effects)
 
 	/* In order, one commit, before the injections that follow. */
 	rc = apply_text(k,
-	    "[{\"route\": {\"gsi\": 30, \"address\": \"0xfee01000\", "
-	    "\"data\": 97}}, {\"irq-line\": {\"gsi\": 30, \"level\": 1}}, "
+	    "[{\"route\": {\"gsi\": 20, \"address\": \"0xfee01000\", "
+	    "\"data\": 97}}, {\"irq-line\": {\"gsi\": 20, \"level\": 1}}, "
 	    "{\"signal-msi\": {\"address\": 4276092928, \"data\": \"0x62\"}}]",
 	    &cause);
 	ck_assert_ok(rc, cause);
@@ -1138,7 +1139,7 @@ START_TEST(library_effects)
 
 	/* An unchanged route is not committed again. */
 	rc = apply_text(k,
-	    "[{\"route\": {\"gsi\": 30, \"address\": 4276097024, "
+	    "[{\"route\": {\"gsi\": 20, \"address\": 4276097024, "
 	    "\"data\": 97}}]",
 	    &cause);
 	ck_assert_ok(rc, cause);
@@ -1146,7 +1147,7 @@ START_TEST(library_effects)
 	ck_assert_uint_eq(st.commits, 1);
 
 	/* A GSI belongs to whoever routed it first. */
-	rc = irqchip_kvm_set_route(k, 30, 0xfee00000, 0x63, false, 0, &cause);
+	rc = irqchip_kvm_set_route(k, 20, 0xfee00000, 0x63, false, 0, &cause);
 	ck_assert_int_eq(rc, -EEXIST);
 	free(cause);
 	cause = NULL;
@@ -1159,20 +1160,129 @@ START_TEST(library_effects)
 	ck_assert_int_eq(rc, -EPROTO);
 	free(cause);
 	cause = NULL;
+	/* Nor may irqchipd raise a line no chip of its owns (here: none yet). */
 	rc = apply_text(k, "[{\"irq-line\": {\"gsi\": 40, \"level\": 1}}]", &cause);
-	ck_assert_ok(rc, cause);
-	expect_one(0, 0x64);
+	ck_assert_int_eq(rc, -EPROTO);
+	ck_assert_ptr_nonnull(strstr(cause, "GSI 40"));
+	free(cause);
+	cause = NULL;
+
+	/*
+	 * What no IOAPIC could produce is refused whole, and nothing reaches a
+	 * vCPU (check_exact below): addresses outside the x86 MSI window,
+	 * reserved data bits and delivery modes, SMI, NMI and INIT without
+	 * IRQCHIP_KVM_ALLOW_SPECIAL_DELIVERY, a GSI no chip owns, and a level
+	 * route where KVM would never exit on its EOI.
+	 */
+	{
+		static const char *const hostile[] = {
+			"{\"signal-msi\": {\"address\": \"0xfed00000\", \"data\": 98}}",
+			"{\"signal-msi\": {\"address\": \"0xfef00000\", \"data\": 98}}",
+			"{\"signal-msi\": {\"address\": \"0x1fee00000\", \"data\": 98}}",
+			"{\"route\": {\"gsi\": 21, \"address\": \"0xfe000000\", \"data\": 98}}",
+			"{\"signal-msi\": {\"address\": \"0xfee00000\", \"data\": \"0x262\"}}",
+			"{\"signal-msi\": {\"address\": \"0xfee00000\", \"data\": \"0x462\"}}",
+			"{\"signal-msi\": {\"address\": \"0xfee00000\", \"data\": \"0x562\"}}",
+			"{\"route\": {\"gsi\": 21, \"address\": \"0xfee00000\", \"data\": \"0x462\"}}",
+			"{\"signal-msi\": {\"address\": \"0xfee00000\", \"data\": \"0x362\"}}",
+			"{\"signal-msi\": {\"address\": \"0xfee00000\", \"data\": \"0x10062\"}}",
+			"{\"route\": {\"gsi\": 30, \"address\": \"0xfee00000\", \"data\": 98}}",
+			"{\"irq-line\": {\"gsi\": 100, \"level\": 1}}",
+		};
+		char text[512];
+		size_t i;
+
+		for (i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+			/* Validated first: the good route in front is not applied either. */
+			snprintf(text, sizeof text, "[{\"route\": {\"gsi\": 22, \"address\": "
+			    "\"0xfee00000\", \"data\": 99}}, %s]", hostile[i]);
+			rc = apply_text(k, text, &cause);
+			ck_assert_msg(rc == -EPROTO, "applied %s", hostile[i]);
+			free(cause);
+			cause = NULL;
+		}
+		irqchip_kvm_get_stats(k, &st);
+		ck_assert_uint_eq(st.signal_msi, 1);
+		ck_assert_uint_eq(st.commits, 2);
+	}
 
 	/* Unrouted, the GSI delivers nothing. */
 	rc = apply_text(k,
-	    "[{\"unroute\": {\"gsi\": 30}}, "
-	    "{\"irq-line\": {\"gsi\": 30, \"level\": 1}}]",
+	    "[{\"unroute\": {\"gsi\": 20}}, "
+	    "{\"irq-line\": {\"gsi\": 20, \"level\": 1}}]",
 	    &cause);
 	ck_assert_ok(rc, cause);
 	rc = irqchip_kvm_del_route(k, 40, &cause);
 	ck_assert_ok(rc, cause);
 	check_exact();
 	irqchip_kvm_destroy(k);
+	shutdown_all();
+}
+END_TEST
+
+/*
+ * The library against a daemon that lies: a route for a GSI outside every
+ * range its chips announce is refused even after the library asked again
+ * (query-chips), and nothing reaches the VM.
+ */
+START_TEST(library_hostile_daemon)
+{
+	struct testvm_config cfg;
+	struct irqchip_kvm *k;
+	struct irqchip_kvm_stats st;
+	struct irqchip_client *c;
+	char *cause = NULL, buf[65536];
+	int rc, fd;
+
+	memset(&E, 0, sizeof E);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ncpus = 2;
+	cfg.timeout_s = VM_TIMEOUT_S;
+	rc = testvm_create(&cfg, &E.vm, &cause);
+	ck_assert_ok(rc, cause);
+	fd = test_fake_daemon(&c);
+	rc = irqchip_kvm_create(c, testvm_vm_fd(E.vm), TESTVM_RESERVED_ROUTES, 0, &k, &cause);
+	ck_assert_ok(rc, cause);
+	rc = testvm_start(E.vm, &cause);
+	ck_assert_ok(rc, cause);
+	rc = testvm_wait_ready(E.vm, READY_MS, &cause);
+	ck_assert_ok(rc, cause);
+
+	/* Calls are numbered from 1: each reply is said before it is asked for. */
+	test_fake_say(fd, "{\"return\": {\"effects\": [{\"route\": {\"gsi\": 5, "
+	    "\"address\": \"0xfee00000\", \"data\": 48}}]}, \"id\": 1}");
+	test_fake_say(fd, "{\"return\": {\"chips\": [{\"id\": \"io0\", \"type\": "
+	    "\"ioapic\", \"gsis\": {\"base\": 0, \"count\": 24}}]}, \"id\": 2}");
+	rc = irqchip_kvm_call(k, "mmio-write", NULL, NULL, 0, NULL, &cause);
+	ck_assert_ok(rc, cause);
+	test_fake_say(fd, "{\"return\": {\"effects\": [{\"route\": {\"gsi\": 50, "
+	    "\"address\": \"0xfee00000\", \"data\": 49}}]}, \"id\": 3}");
+	test_fake_say(fd, "{\"return\": {\"chips\": [{\"id\": \"io0\", \"type\": "
+	    "\"ioapic\", \"gsis\": {\"base\": 0, \"count\": 24}}]}, \"id\": 4}");
+	rc = irqchip_kvm_call(k, "mmio-write", NULL, NULL, 0, NULL, &cause);
+	ck_assert_int_eq(rc, -EPROTO);
+	ck_assert_ptr_nonnull(strstr(cause, "GSI 50 belongs to no chip"));
+	free(cause);
+	cause = NULL;
+	/* Inside the range, but an NMI: refused without asking again. */
+	test_fake_say(fd, "{\"return\": {\"effects\": [{\"signal-msi\": {\"address\": "
+	    "\"0xfee00000\", \"data\": \"0x430\"}}]}, \"id\": 5}");
+	rc = irqchip_kvm_call(k, "mmio-write", NULL, NULL, 0, NULL, &cause);
+	ck_assert_int_eq(rc, -EPROTO);
+	ck_assert_ptr_nonnull(strstr(cause, "NMI"));
+	free(cause);
+	cause = NULL;
+	irqchip_kvm_get_stats(k, &st);
+	ck_assert_uint_eq(st.commits, 1);
+	ck_assert_uint_eq(st.signal_msi, 0);
+	/* The library asked exactly: call, query-chips, call, query-chips, call. */
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_gt(recv(fd, buf, sizeof buf, MSG_DONTWAIT), 0);
+	ck_assert_int_lt(recv(fd, buf, sizeof buf, MSG_DONTWAIT), 0);
+	check_exact();
+	irqchip_kvm_destroy(k);
+	irqchip_client_close(c);
+	close(fd);
 	shutdown_all();
 }
 END_TEST
@@ -1389,6 +1499,7 @@ e2e_suite(void)
 	    {"embedded_signal_msi", embedded_signal_msi},
 	    {"save_load_fresh_daemon", save_load_fresh_daemon},
 	    {"library_effects", library_effects},
+	    {"library_hostile_daemon", library_hostile_daemon},
 	    {"library_requires_split_irqchip", library_requires_split_irqchip},
 	    {"multiboot_external_kernel", multiboot_external_kernel},
 	    {"testvm_exit_statuses", testvm_exit_statuses},

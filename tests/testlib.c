@@ -673,7 +673,6 @@ test_callf_fds(const char *command, const int *fds, unsigned nfds, const char *f
 	return test_keep(ret);
 }
 
-#define call(command, ...) test_callf_fds(command, NULL, 0, __VA_ARGS__)
 
 /* Same, asserting an error of class; returns its description. */
 char *
@@ -692,7 +691,6 @@ test_errf_fds(const char *class, const char *command, const int *fds, unsigned n
 	return test_keep_str(desc);
 }
 
-#define err(class, command, ...) test_errf_fds(class, command, NULL, 0, __VA_ARGS__)
 
 json_object *
 test_effects_of(json_object *ret)
@@ -1006,4 +1004,25 @@ test_connect_when_ready(const char *path)
 	memset(&fake, 0, sizeof fake);
 	snprintf(fake.sock, sizeof fake.sock, "%s", path);
 	return test_connect(&fake);
+}
+
+int
+test_fake_daemon(struct irqchip_client **lib)
+{
+	static const char greeting[] = "{\"greeting\": {\"protocol\": 1, \"session\": "
+	    "\"00112233445566778899aabbccddeeff\"}}";
+	char *cause = NULL;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(send(sv[1], greeting, sizeof greeting - 1, 0),
+	    (ssize_t)sizeof greeting - 1);
+	ck_assert_msg(irqchip_client_open_fd(sv[0], lib, &cause) == 0, "%s", cause);
+	return sv[1];
+}
+
+void
+test_fake_say(int fd, const char *msg)
+{
+	ck_assert_int_eq(send(fd, msg, strlen(msg), 0), (ssize_t)strlen(msg));
 }

@@ -114,6 +114,15 @@ bool test_ctrunc_reported(void);
  */
 int test_main(Suite *);
 
+/*
+ * A fake daemon on a socketpair, for testing the library against a daemon
+ * that misbehaves: it has sent a greeting; the test then writes what the
+ * daemon says with test_fake_say and reads what the library sent. *lib is
+ * the library's client; returns the daemon's end.
+ */
+int test_fake_daemon(struct irqchip_client **lib);
+void test_fake_say(int fd, const char *msg);
+
 /* Open fds of this process (/proc/self/fd). */
 unsigned test_count_fds(void);
 /* A JSON path lookup: "a.b.2.c" (array indexes as numbers); asserts it exists. */

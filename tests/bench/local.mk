@@ -26,4 +26,14 @@ bench: tests/bench/bench_its tests/bench/bench_its_msi
 	tests/bench/bench_its
 	tests/bench/bench_its_msi
 endif
-.PHONY: bench
+.PHONY: bench soak
+
+# soak: many interrupts with a client that stalls now and then; prints RSS,
+# fds and losses. Built with everything, never run by make check (make soak).
+noinst_PROGRAMS += tests/bench/soak
+tests_bench_soak_SOURCES = tests/bench/soak.c
+tests_bench_soak_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+tests_bench_soak_LDADD = proto/libirqchip.la $(JSONC_LIBS)
+
+soak: tests/bench/soak daemon/irqchipd
+	tests/bench/soak --daemon daemon/irqchipd
