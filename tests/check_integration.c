@@ -14,7 +14,9 @@
 #include "config.h"
 
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -1896,6 +1898,40 @@ START_TEST(test_disconnect_deasserts)
 }
 END_TEST
 
+/*
+ * Guest RAM and state in a memfd, against the daemon as it runs (under its
+ * seccomp filter): memory-add maps a sealed memfd, chip-save writes into one
+ * and chip-load reads it back, memory-del unmaps. A system call the filter
+ * lacks would kill the daemon here.
+ */
+START_TEST(test_memfds_in_the_daemon)
+{
+	int ram = memfd_create("ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int st = memfd_create("state", MFD_CLOEXEC);
+	json_object *r;
+	char buf[64];
+
+	ck_assert(ram >= 0 && st >= 0);
+	ck_assert_int_eq(ftruncate(ram, 1 << 20), 0);
+	ck_assert_int_eq(fcntl(ram, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	call_fds("memory-add", &ram, 1, "{\"gpa\": 1073741824, \"size\": 1048576, \"fd\": 0}");
+	close(ram);
+	ck_assert_int_eq(status_counter("memory-regions"), 1);
+	chip_add("io0", NULL);
+	rte_write("io0", 3, RTE_VEC(0x33) | RTE_LEVEL | RTE_DEST(1));
+	r = call_fds("chip-save", &st, 1, "{\"id\": \"io0\", \"fd\": 0}");
+	ck_assert_int_gt(test_get_int(r, "size"), 0);
+	ck_assert_int_eq(pread(st, buf, 10, 0), 10);
+	ck_assert(memcmp(buf, "{\"format\":", 10) == 0);
+	call("chip-reset", "{\"id\": \"io0\"}");
+	call_fds("chip-load", &st, 1, "{\"id\": \"io0\", \"fd\": 0}");
+	ck_assert_uint_eq(rte_read("io0", 3) & 0xff, 0x33);
+	close(st);
+	call("memory-del", "{\"gpa\": 1073741824}");
+	ck_assert_int_eq(status_counter("memory-regions"), 0);
+}
+END_TEST
+
 static Suite *
 integration_suite(void)
 {
@@ -1960,6 +1996,7 @@ integration_suite(void)
 	tc = tcase_create("state");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_save_load);
+	tcase_add_test(tc, test_memfds_in_the_daemon);
 	tcase_add_test(tc, test_load_delivers_pending);
 	tcase_add_test(tc, test_save_load_level_notifier);
 	tcase_add_test(tc, test_load_errors);
