@@ -608,8 +608,20 @@ main(int argc, char **argv)
 		event_base_free(base);
 		return startup_failed(cause, &opts);
 	}
-	/* Setup is done: from here on, only what serving needs (seccomp(2)). */
-	if (!no_seccomp && sandbox_seccomp(&cause) < 0) {
+	/*
+	 * Setup is done: from here on, only what serving needs (seccomp(2)).
+	 * A kernel without seccomp filters (ENOSYS, EINVAL: also what qemu-user
+	 * answers) cannot have one: say so and serve, as OpenSSH's sandbox does;
+	 * any other failure is fatal.
+	 */
+	if (!no_seccomp && (rc = sandbox_seccomp(&cause)) < 0 &&
+	    (rc == -ENOSYS || rc == -EINVAL)) {
+		log_warn("%s: this kernel offers no seccomp filters; running without one",
+		    cause);
+		free(cause);
+		cause = NULL;
+		no_seccomp = true;
+	} else if (!no_seccomp && rc < 0) {
 		remove_socket(&bound);
 		server_free(srv);
 		for (int i = 0; i < 3; i++)

@@ -215,6 +215,6 @@ int
 sandbox_seccomp(char **cause)
 {
 	xasprintf(cause, "no seccomp filter for this architecture (use --no-seccomp)");
-	return -ENOSYS;
+	return -EOPNOTSUPP;
 }
 #endif
