@@ -65,7 +65,7 @@ edge_pin_with_notifier(struct irqchip_client *c)
 static void
 pulse(int efd, unsigned n)
 {
-	uint64_t one = 1;
+	uint64_t one = test_efd_value(1);
 
 	for (unsigned i = 0; i < n; i++)
 		ck_assert_int_eq(write(efd, &one, sizeof one), (ssize_t)sizeof one);
@@ -270,6 +270,7 @@ START_TEST(test_undelivered_level_not_wedged)
 	/* The client stops reading: 2000 edge interrupts, then the level one, wait. */
 	pulse(efd, 2000);
 	ck_assert_int_ge(wait_status(o, "counters.injections.event", 2000), 2000);
+	one = test_efd_value(1);
 	ck_assert_int_eq(write(lv[0], &one, sizeof one), (ssize_t)sizeof one);
 	ck_assert_int_ge(wait_status(o, "counters.injections.event", 2001), 2001);
 	ck_assert(remote_irr(o, 3));
@@ -291,6 +292,7 @@ START_TEST(test_undelivered_level_not_wedged)
 	lv[1] = eventfd(0, EFD_CLOEXEC);
 	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 3, "
 	    "\"fd\": 0, \"mode\": \"level\", \"resample-fd\": 1}", lv, 2));
+	one = test_efd_value(1);
 	ck_assert_int_eq(write(lv[0], &one, sizeof one), (ssize_t)sizeof one);
 	while (n == 0 && irqchip_client_next_event(c, WAIT_MS, &ev) == 0) {
 		json_object *line;
@@ -485,6 +487,7 @@ START_TEST(test_full_eventfd_does_not_block)
 	    "\"size\": 4, \"value\": \"0x14\"}", NULL, 0));
 	json_object_put(test_call_ok(c, "mmio-write", "{\"id\": \"io0\", \"offset\": 16, "
 	    "\"size\": 4, \"value\": \"0x32\"}", NULL, 0));
+	full = test_efd_value(full);
 	ck_assert_int_eq(write(efd, &full, sizeof full), (ssize_t)sizeof full);
 	m = test_raw(c, req, sizeof req - 1, NULL, 0);
 	ck_assert_msg(json_object_object_get_ex(m, "return", NULL), "%s", js(m));
@@ -507,7 +510,7 @@ START_TEST(test_full_eventfd_does_not_block)
 	json_object_put(test_call_ok(c, "line-pulse", "{\"id\": \"io0\", \"line\": 2}",
 	    NULL, 0));
 	ck_assert_int_eq(read(efd, &full, sizeof full), (ssize_t)sizeof full);
-	ck_assert_int_eq(full, 1);
+	ck_assert_int_eq(test_efd_value(full), 1);
 	close(efd);
 	irqchip_client_close(c);
 	ck_assert_int_eq(test_daemon_stop(&d), 0);
@@ -533,6 +536,8 @@ START_TEST(test_full_resample_fd_does_not_block)
 	    "\"size\": 4, \"value\": \"0x8033\"}", NULL, 0));
 	json_object_put(test_call_ok(c, "notifier-add", "{\"id\": \"io0\", \"line\": 3, "
 	    "\"fd\": 0, \"mode\": \"level\", \"resample-fd\": 1}", fds, 2));
+	full = test_efd_value(full);
+	one = test_efd_value(one);
 	ck_assert_int_eq(write(fds[1], &full, sizeof full), (ssize_t)sizeof full);
 	ck_assert_int_eq(write(fds[0], &one, sizeof one), (ssize_t)sizeof one);
 	{
@@ -853,8 +858,10 @@ START_TEST(test_lock_race)
 			if (pid[i] == 0) {
 				int null = open("/dev/null", O_WRONLY);
 
+				const char *argv[] = { prog, "--socket-path", sock, NULL };
+
 				dup2(null, 2);
-				execl(prog, prog, "--socket-path", sock, (char *)NULL);
+				test_execv(prog, argv);
 				_exit(127);
 			}
 		}
@@ -1029,8 +1036,10 @@ START_TEST(test_inherited_fds_closed)
 	if (d.pid == 0) {
 		if (dup2(efd, 7) != 7)
 			_exit(127);
+		const char *argv[] = { prog, "--socket-path", d.sock, "--log-file", d.log, NULL };
+
 		umask(0);
-		execl(prog, prog, "--socket-path", d.sock, "--log-file", d.log, (char *)NULL);
+		test_execv(prog, argv);
 		_exit(127);
 	}
 	for (int i = 0; i < 500 && stat(d.sock, &st) < 0; i++) {
