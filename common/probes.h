@@ -1,0 +1,27 @@
+/*
+ * USDT static probes, provider "irqchipd" (sys/sdt.h, Debian package
+ * systemtap-sdt-dev): a probe is a nop instruction and an ELF note
+ * (.note.stapsdt) that bpftrace, perf and SystemTap attach to; it costs
+ * nothing until something does. Without sys/sdt.h (configure decides;
+ * cross sysroots have none) each probe compiles to nothing, its arguments
+ * unevaluated. irqchipd(8), "Tracing", lists the probes and their arguments;
+ * at most six each, as bpftrace reads no more on x86-64.
+ */
+#ifndef IRQCHIPD_PROBES_H
+#define IRQCHIPD_PROBES_H
+
+#ifdef HAVE_SYS_SDT_H
+#include <sys/sdt.h>
+#define PROBE1(n, a)			DTRACE_PROBE1(irqchipd, n, a)
+#define PROBE3(n, a, b, c)		DTRACE_PROBE3(irqchipd, n, a, b, c)
+#define PROBE4(n, a, b, c, d)		DTRACE_PROBE4(irqchipd, n, a, b, c, d)
+#define PROBE6(n, a, b, c, d, e, f)	DTRACE_PROBE6(irqchipd, n, a, b, c, d, e, f)
+#else
+#define PROBE_NONE(...)			do { } while (0)
+#define PROBE1(...)			PROBE_NONE(__VA_ARGS__)
+#define PROBE3(...)			PROBE_NONE(__VA_ARGS__)
+#define PROBE4(...)			PROBE_NONE(__VA_ARGS__)
+#define PROBE6(...)			PROBE_NONE(__VA_ARGS__)
+#endif
+
+#endif
