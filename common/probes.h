@@ -17,11 +17,19 @@
 #define PROBE4(n, a, b, c, d)		DTRACE_PROBE4(irqchipd, n, a, b, c, d)
 #define PROBE6(n, a, b, c, d, e, f)	DTRACE_PROBE6(irqchipd, n, a, b, c, d, e, f)
 #else
-#define PROBE_NONE(...)			do { } while (0)
-#define PROBE1(...)			PROBE_NONE(__VA_ARGS__)
-#define PROBE3(...)			PROBE_NONE(__VA_ARGS__)
-#define PROBE4(...)			PROBE_NONE(__VA_ARGS__)
-#define PROBE6(...)			PROBE_NONE(__VA_ARGS__)
+/*
+ * Nothing, but the arguments still count as used (a variable that only a
+ * probe reads must not warn): a call in dead code, never evaluated.
+ */
+static inline void __attribute__((unused))
+probe_none(int unused, ...)
+{
+}
+#define PROBE_NONE(...)			do { if (0) probe_none(0, __VA_ARGS__); } while (0)
+#define PROBE1(n, ...)			PROBE_NONE(__VA_ARGS__)
+#define PROBE3(n, ...)			PROBE_NONE(__VA_ARGS__)
+#define PROBE4(n, ...)			PROBE_NONE(__VA_ARGS__)
+#define PROBE6(n, ...)			PROBE_NONE(__VA_ARGS__)
 #endif
 
 #endif
