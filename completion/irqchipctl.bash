@@ -1,6 +1,6 @@
 
 # bash completion for irqchipctl(1): options, the commands of irqchipd's
-# protocol and irqchipctl's own (monitor, greeting), each command's
+# protocol and irqchipctl's own (monitor, greeting, top), each command's
 # key= arguments not given yet (chip-add's also by chip type), and the
 # values of enumerated arguments. Needs only bash (not bash-completion).
 _irqchipctl()
@@ -42,7 +42,7 @@ _irqchipctl()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "-s --socket -j --json --no-resume -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_irqchipctl_commands monitor greeting" -- "$cur"))
+			COMPREPLY=($(compgen -W "$_irqchipctl_commands monitor greeting top" -- "$cur"))
 		fi
 		return
 	fi
@@ -59,11 +59,15 @@ _irqchipctl()
 		fi
 		return
 	fi
-	_irqchipctl_args "$cmd"
-	args=$REPLY
-	if [[ $cmd == chip-add && -n $type ]]; then
-		_irqchipctl_chip_args "$type"
-		args="$args $REPLY"
+	if [[ $cmd == top ]]; then
+		args="interval count"
+	else
+		_irqchipctl_args "$cmd"
+		args=$REPLY
+		if [[ $cmd == chip-add && -n $type ]]; then
+			_irqchipctl_chip_args "$type"
+			args="$args $REPLY"
+		fi
 	fi
 	local -a left=()
 	for key in $args; do

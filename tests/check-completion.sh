@@ -5,7 +5,7 @@
 #  1. its commands, each command's arguments and the chip types are exactly
 #     those `irqchipd --list-commands` and `--print-capabilities` print;
 #  2. completing command lines in bash gives what irqchipctl(1) promises:
-#     options, commands (with monitor and greeting), the key= arguments
+#     options, commands (with monitor, greeting and top), the key= arguments
 #     not given yet, chip-add's by chip type, and enumerated values.
 #
 # Exit 77 (skip) only when bash is not installed.
@@ -80,7 +80,7 @@ expect() {
 	[ "$got" = "$2" ] || fail "completing '$1': got '$got', expected '$2'"
 }
 expect "irqchipctl chip-a" "chip-add"
-expect "irqchipctl t" "translate"
+expect "irqchipctl t" "top translate"
 expect "irqchipctl mo" "monitor"
 expect "irqchipctl --j" "--json"
 expect "irqchipctl -s /run/vm1.sock line-" "line-pulse line-set"
@@ -92,5 +92,7 @@ expect "irqchipctl chip-add type=x" "xics xive"
 expect "irqchipctl chip-add type=ioapic id=io0 " "base= gsi-base= pins= version="
 expect "irqchipctl chip-add id=x type=xics mode=" "full kvm"
 expect "irqchipctl query-version " ""
+expect "irqchipctl top " "count= interval="
+expect "irqchipctl top count=3 " "interval="
 
 exit "$failed"
