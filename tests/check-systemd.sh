@@ -13,7 +13,15 @@
 #     listens on the path of ListenSequentialPacket= (moved from /run into a
 #     private directory) and runs the service's ExecStart= only when a client
 #     connects; irqchipctl then talks to that daemon, which stops on SIGTERM.
-#     The sandbox itself needs systemd as PID 1 and is not applied here.
+#  4. as root, the same under an approximation of the unit's sandbox that
+#     needs no systemd: a user that is not root (nobody, as a dynamic user
+#     would be), no_new_privs, a network namespace of its own
+#     (PrivateNetwork=), and the socket mode of the .socket unit. Root gets
+#     in through the unit's --allow-uid 0, the VMM's user through the
+#     --allow-uid that IRQCHIPD_OPTIONS adds (irqchipd/VM.conf), and any
+#     other user, the daemon's own too, is refused with PermissionDenied.
+#     The rest of the sandbox (ProtectSystem=, the system call filter, ...)
+#     needs systemd as PID 1 and is not applied here.
 #
 # Exit 77 (skip) only when systemd-analyze or systemd-socket-activate is not
 # installed (Debian package systemd), and only if what could run passed.
@@ -149,6 +157,76 @@ if command -v systemd-socket-activate > /dev/null 2>&1; then
 	fi
 else
 	skipped="$skipped systemd-socket-activate"
+fi
+
+# 4.
+if [ "$(id -u)" -ne 0 ]; then
+	echo "check-systemd: not root: the sandboxed run (4.) was not tried" >&2
+elif ! command -v systemd-socket-activate > /dev/null 2>&1; then
+	:
+elif ! command -v setpriv > /dev/null 2>&1 || ! command -v unshare > /dev/null 2>&1 ||
+    ! unshare -n true 2> /dev/null; then
+	echo "check-systemd: no setpriv, or unshare -n fails: the sandboxed run (4.) was not tried" >&2
+elif ! setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+    'test -x "$1" && test -r "$1" && test -r "$2"' sh "$daemon" "$ctl" 2> /dev/null; then
+	echo "check-systemd: uid 65534 cannot reach the build tree: the sandboxed run (4.) was not tried" >&2
+else
+	sock=$tmp/run/irqchipd/vm2.sock
+	mode=$(sed -n 's/^SocketMode=//p' "$socket_unit")
+	nobody=65534
+	set -- $(sed -n "s/^ExecStart=//p" "$tmp/units/irqchipd@.service")
+	shift
+	opts=
+	vmm=4242	# the VMM's user, let in by irqchipd/vm2.conf
+	for a in "$@"; do
+		case $a in
+		'$IRQCHIPD_OPTIONS') opts="$opts --allow-uid $vmm" ;;
+		*) opts="$opts $a" ;;
+		esac
+	done
+	systemd-socket-activate --seqpacket -l "$sock" unshare -n setpriv --reuid=$nobody \
+		--regid=$nobody --clear-groups --no-new-privs $run "$daemon" $opts \
+		> "$tmp/sandbox.out" 2>&1 &
+	act=$!
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	# As under /run: the way to the socket is open, the socket has the unit's mode.
+	chmod 0755 "$tmp" "$tmp/run" "$tmp/run/irqchipd"
+	chmod "$mode" "$sock"
+	out=$($run "$ctl" -s "$sock" query-version 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] || ! printf '%s\n' "$out" | grep -q '^protocol: 1$'; then
+		fail "sandboxed: root could not use the daemon (exit $rc): $out"
+		cat "$tmp/sandbox.out" >&2
+	fi
+	status=/proc/$act/status
+	grep -q "^Uid:[[:space:]]*$nobody[[:space:]]" "$status" ||
+		fail "sandboxed: the daemon does not run as uid $nobody"
+	grep -q '^NoNewPrivs:[[:space:]]*1' "$status" ||
+		fail "sandboxed: the daemon runs without no_new_privs"
+	[ "$(readlink "/proc/$act/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
+		fail "sandboxed: the daemon shares the host's network namespace"
+	out=$(setpriv --reuid=$vmm --regid=$vmm --clear-groups $run "$ctl" -s "$sock" \
+		query-version 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] || ! printf '%s\n' "$out" | grep -q '^protocol: 1$'; then
+		fail "sandboxed: the VMM's uid $vmm, given in IRQCHIPD_OPTIONS, was refused (exit $rc): $out"
+	fi
+	# Not even the daemon's own user: the unit's list is explicit.
+	out=$(setpriv --reuid=$nobody --regid=$nobody --clear-groups $run "$ctl" -s "$sock" \
+		query-version 2>&1)
+	rc=$?
+	if [ "$rc" -ne 1 ] || ! printf '%s\n' "$out" | grep -q 'PermissionDenied\|may not connect'; then
+		fail "sandboxed: uid $nobody, not in --allow-uid, was not refused (exit $rc): $out"
+	fi
+	kill -TERM "$act"
+	wait "$act"
+	rc=$?
+	act=
+	[ "$rc" -eq 0 ] || fail "sandboxed: irqchipd exited with status $rc on SIGTERM"
 fi
 
 if [ -n "$skipped" ]; then
