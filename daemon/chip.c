@@ -16,6 +16,7 @@
 #include "compiler.h"
 #include "daemon.h"
 #include "log.h"
+#include "probes.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -416,6 +417,9 @@ chip_mmio(struct chip *chip, struct request *req, const struct args *a, bool wri
 	chip->req = saved;
 	if (!write)
 		*value = acc.value;
+	if (rc == 0)
+		PROBE6(mmio, chip->id, names != NULL ? names[acc.window] : "", acc.offset,
+		    acc.size, acc.value, write);
 	return rc;
 }
 
@@ -525,6 +529,7 @@ chip_eoi_all(struct server *srv, struct request *req, uint8_t vector)
 	struct request *saved;
 	struct chip *chip;
 
+	PROBE1(eoi, vector);
 	/* An EOI broadcast reaches every IOAPIC (82093AA datasheet 3.4). */
 	TAILQ_FOREACH(chip, &srv->chips, entry) {
 		if (chip->cls->eoi == NULL)

@@ -18,6 +18,7 @@
  *   args.c        argument schemas and their validator
  *   fdcheck.c     what kind of file a received fd is
  *   reply.c       replies in construction, error classes, reason strings
+ *   notify.c      readiness and status for a service manager ($NOTIFY_SOCKET)
  *   sandbox.c     the daemon process's hardening (main.c only, never embedded)
  *
  * No file-scope state: several servers may coexist (embedded mode, tests).
@@ -60,6 +61,15 @@ struct server;
 struct client;
 struct chip;
 struct request;
+
+/* ----------------------------------------------------------------- notify.c */
+
+/*
+ * Sends state ("READY=1\nSTATUS=...") to the service manager named by
+ * $NOTIFY_SOCKET: 0 when sent or when no manager asked (the variable is
+ * unset), else a negative errno. Never blocks for long: a datagram.
+ */
+int notify_send(const char *state);
 
 /* ------------------------------------------------------------------ reply.c */
 

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "probes.h"
 #include "wire.h"
 
 /* What the envelope gave: the command's name, its arguments, and the id. */
@@ -146,10 +147,13 @@ dispatch_message(struct server *srv, struct client *c, const char *buf, size_t l
 
 	srv->stats.messages++;
 	reply_init(&r);
+	PROBE3(request__received, buf, len, nfds);
 	if (parse_envelope(buf, len, &env, &r) == 0 &&
 	    (cmd = validate(c, &env, &a, fds, nfds, &r)) != NULL)
 		run(srv, c, cmd, &a, fds, &r);
 	send_reply(c, &r, env.has_id, env.id);
+	PROBE3(request__answered, env.name != NULL ? env.name : "", r.err_desc == NULL,
+	    r.err_desc == NULL ? "" : error_class_name(r.err_class));
 	wire_close_fds(fds, nfds);
 	reply_clear(&r);
 	json_object_put(env.msg);

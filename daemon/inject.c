@@ -32,6 +32,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "probes.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -106,6 +107,7 @@ inject_route(struct server *srv, struct request *req, unsigned gsi, bool present
 {
 	json_object *body;
 
+	PROBE4(route, gsi, present, address, data);
 	if (present) {
 		body = msi_object(address, data);
 		json_object_object_add(body, "gsi", json_object_new_int64(gsi));
@@ -205,6 +207,29 @@ write_irqfd(struct server *srv, struct gsi_irqfd *f)
 	return false;
 }
 
+static const char *const delivery_kind_names[] = {
+	[DELIVER_X86_MSI] = "x86-msi",
+	[DELIVER_GSI_LINE] = "gsi-line",
+	[DELIVER_LPI] = "lpi",
+	[DELIVER_CPU_IRQ] = "cpu-irq",
+};
+
+/*
+ * A delivery's outcome, for the deliver probe: the backend that took it
+ * (kvm, irqfd, effect, event), or failed (its write or ioctl failed; "none"
+ * when nobody could take it). Returns accepted. The probe's value is what
+ * the kind carries: MSI data, line level, LPI INTID.
+ */
+static bool
+delivered(const struct delivery *d, const char *backend, const char *failed, bool accepted)
+{
+	PROBE6(deliver, d->chip != NULL ? d->chip->id : "", d->line,
+	    delivery_kind_names[d->kind], accepted ? backend : failed, d->gsi,
+	    d->kind == DELIVER_X86_MSI ? d->data : d->kind == DELIVER_LPI ? d->intid :
+	    (uint32_t)d->level);
+	return accepted;
+}
+
 static bool
 inject_x86_msi(struct server *srv, struct request *req, const struct delivery *d)
 {
@@ -212,18 +237,18 @@ inject_x86_msi(struct server *srv, struct request *req, const struct delivery *d
 	json_object *body;
 
 	if (srv->kvm_vm_fd >= 0)
-		return kvm_signal_msi(srv, d->address, d->data);
+		return delivered(d, "kvm", "kvm-failed", kvm_signal_msi(srv, d->address, d->data));
 	if (req != NULL && request_routed(req, d->gsi)) {
 		srv->stats.inject_effect++;
 		inject_effect(srv, req, "signal-msi", msi_object(d->address, d->data));
-		return true;
+		return delivered(d, "effect", "effect", true);
 	}
 	if (d->gsi != DELIVERY_NO_GSI && (f = gsi_irqfd_find(srv, d->gsi)) != NULL)
-		return write_irqfd(srv, f);
+		return delivered(d, "irqfd", "irqfd-failed", write_irqfd(srv, f));
 	if (req != NULL) {
 		srv->stats.inject_effect++;
 		inject_effect(srv, req, "signal-msi", msi_object(d->address, d->data));
-		return true;
+		return delivered(d, "effect", "effect", true);
 	}
 	if (server_client_negotiated(srv)) {
 		body = msi_object(d->address, d->data);
@@ -233,27 +258,27 @@ inject_x86_msi(struct server *srv, struct request *req, const struct delivery *d
 			json_object_object_add(body, "gsi", json_object_new_int64(d->gsi));
 		srv->stats.inject_event++;
 		server_event(srv, "interrupt", body);
-		return true;
+		return delivered(d, "event", "event", true);
 	}
 	srv->stats.inject_lost++;
 	log_debug("chip %s line %u: no client to deliver GSI %u to", d->chip->id, d->line,
 	    d->gsi);
-	return false;
+	return delivered(d, "none", "none", false);
 }
 
 /* Effects with no kernel path from here: they need a client to take them. */
 static bool
-inject_as_effect(struct server *srv, struct request *req, const char *kind,
-    json_object *body)
+inject_as_effect(struct server *srv, struct request *req, const struct delivery *d,
+    const char *kind, json_object *body)
 {
 	if (req == NULL && !server_client_negotiated(srv)) {
 		json_object_put(body);
 		srv->stats.inject_lost++;
-		return false;
+		return delivered(d, "none", "none", false);
 	}
 	srv->stats.inject_effect++;
 	inject_effect(srv, req, kind, body);
-	return true;
+	return delivered(d, "effect", "effect", true);
 }
 
 bool
@@ -267,25 +292,25 @@ inject(struct server *srv, struct request *req, const struct delivery *d)
 		return inject_x86_msi(srv, req, d);
 	case DELIVER_GSI_LINE:
 		if (srv->kvm_vm_fd >= 0)
-			return kvm_irq_line(srv, d->gsi, d->level);
+			return delivered(d, "kvm", "kvm-failed", kvm_irq_line(srv, d->gsi, d->level));
 		if (d->level && (f = gsi_irqfd_find(srv, d->gsi)) != NULL)
-			return write_irqfd(srv, f);
+			return delivered(d, "irqfd", "irqfd-failed", write_irqfd(srv, f));
 		body = json_object_new_object();
 		json_object_object_add(body, "gsi", json_object_new_int64(d->gsi));
 		json_object_object_add(body, "level", json_object_new_int(d->level));
-		return inject_as_effect(srv, req, "irq-line", body);
+		return inject_as_effect(srv, req, d, "irq-line", body);
 	case DELIVER_LPI:
 		body = json_object_new_object();
 		json_object_object_add(body, "intid", json_object_new_int64(d->intid));
 		json_object_object_add(body, "target", json_object_new_int64(d->target));
 		json_object_object_add(body, "device", json_object_new_int64(d->device));
 		json_object_object_add(body, "event", json_object_new_int64(d->event));
-		return inject_as_effect(srv, req, "lpi", body);
+		return inject_as_effect(srv, req, d, "lpi", body);
 	case DELIVER_CPU_IRQ:
 		body = json_object_new_object();
 		json_object_object_add(body, "cpu", json_object_new_int64(d->cpu));
 		json_object_object_add(body, "level", json_object_new_int(d->level));
-		return inject_as_effect(srv, req, "cpu-irq", body);
+		return inject_as_effect(srv, req, d, "cpu-irq", body);
 	}
 	return false;
 }

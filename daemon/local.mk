@@ -5,7 +5,7 @@ daemon_libserver_la_SOURCES = daemon/daemon.h daemon/args.c daemon/chip.c \
 	daemon/cmd-chip.c daemon/cmd-fd.c daemon/cmd-memory.c \
 	daemon/cmd-session.c daemon/cmdtab.c daemon/dispatch.c daemon/fdcheck.c \
 	daemon/inject.c daemon/memory.c daemon/notifier.c daemon/outbound.c \
-	daemon/reply.c daemon/sandbox.c daemon/server.c daemon/state.c
+	daemon/notify.c daemon/reply.c daemon/sandbox.c daemon/server.c daemon/state.c
 daemon_libserver_la_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
 daemon_libserver_la_LIBADD = emul/ioapic/libioapic.la emul/gicv3-its/libgicv3_its.la \
 	emul/xics/libxics.la emul/xive/libxive.la proto/libwire.la common/libcommon.la \

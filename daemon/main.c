@@ -407,6 +407,21 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(base);
 }
 
+/* Type=notify: tell the service manager, if one asked ($NOTIFY_SOCKET). */
+static void __attribute__((format(printf, 1, 2)))
+manager_notify(const char *fmt, ...)
+{
+	char state[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(state, sizeof state, fmt, ap);
+	va_end(ap);
+	if ((rc = notify_send(state)) < 0)
+		log_warn("$NOTIFY_SOCKET: %s", strerror(-rc));
+}
+
 static void
 exit_on_disconnect(void *arg)
 {
@@ -633,8 +648,11 @@ main(int argc, char **argv)
 	log_info("irqchipd %s listening on %s%s", PACKAGE_VERSION,
 	    socket_path != NULL ? socket_path : "an inherited socket",
 	    no_seccomp ? " (no seccomp filter)" : "");
+	manager_notify("READY=1\nSTATUS=listening on %s",
+	    socket_path != NULL ? socket_path : "an inherited socket");
 
 	event_base_dispatch(base);
+	manager_notify("STOPPING=1\nSTATUS=stopping");
 
 	server_free(srv);
 	remove_socket(&bound);

@@ -7,6 +7,7 @@
  * monitor, and --observer, negotiate as a read-only observer, so they work
  * beside a running VMM; a command that finds another client in control
  * falls back to observing (irqchipd-protocol(7), Observers).
+ *   irqchipctl [-s PATH] [--json] top [interval=SECONDS] [count=N]
  */
 #include "config.h"
 
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "irqchip.h"
 
@@ -32,6 +35,7 @@ usage(FILE *out)
 	    "usage: irqchipctl [-s PATH] [--json] [--no-resume] COMMAND [key=value ...]\n"
 	    "       irqchipctl [-s PATH] [--json] COMMAND '{\"key\": value, ...}'\n"
 	    "       irqchipctl [-s PATH] [--json] monitor\n"
+	    "       irqchipctl [-s PATH] [--json] top [interval=SECONDS] [count=N]\n"
 	    "\n"
 	    "  -s, --socket PATH   irqchipd's socket (default: $IRQCHIPD_SOCKET)\n"
 	    "  -j, --json          print replies and events as one JSON object per line\n"
@@ -243,6 +247,314 @@ monitor(struct irqchip_client *c)
 	return 0;
 }
 
+/* ------------------------------------------------------------------- top */
+
+/* Members of a chip-counters row that name it rather than count. */
+static bool
+top_is_key(const char *name)
+{
+	return strcmp(name, "pin") == 0 || strcmp(name, "gsi") == 0 ||
+	    strcmp(name, "line") == 0 || strcmp(name, "irq") == 0;
+}
+
+static uint64_t
+top_u64(json_object *o, const char *name)
+{
+	json_object *v;
+	uint64_t u = 0;
+
+	if (o != NULL && json_object_object_get_ex(o, name, &v))
+		(void)irqchip_json_u64(v, &u);
+	return u;
+}
+
+/* The row of prev (a chip's "pins" array) that names the same input as row. */
+static json_object *
+top_find_row(json_object *prev_pins, json_object *row)
+{
+	const char *k = json_object_object_get_ex(row, "pin", NULL) ? "pin" : "line";
+
+	for (size_t i = 0; prev_pins != NULL && i < json_object_array_length(prev_pins); i++) {
+		json_object *p = json_object_array_get_idx(prev_pins, i);
+
+		if (top_u64(p, k) == top_u64(row, k))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * One row with rates: each counter N of row as N (since the daemon started),
+ * N-delta (since the previous sample; a row absent then counted from 0) and
+ * N-rate (per second over seconds).
+ */
+static json_object *
+top_rates(json_object *row, json_object *prev, double seconds)
+{
+	json_object *out = json_object_new_object();
+	char name[96];
+
+	json_object_object_foreach(row, k, v) {
+		uint64_t now, before, delta;
+
+		if (top_is_key(k) || !json_object_is_type(v, json_type_int)) {
+			json_object_object_add(out, k, json_object_get(v));
+			continue;
+		}
+		now = top_u64(row, k);
+		before = top_u64(prev, k);
+		delta = now >= before ? now - before : now;	/* a reset chip starts over */
+		json_object_object_add(out, k, json_object_get(v));
+		snprintf(name, sizeof name, "%s-delta", k);
+		json_object_object_add(out, name, json_object_new_int64((int64_t)delta));
+		snprintf(name, sizeof name, "%s-rate", k);
+		json_object_object_add(out, name,
+		    json_object_new_double(seconds > 0 ? (double)delta / seconds : 0));
+	}
+	return out;
+}
+
+/* A sample: {"seconds", "uptime-ms", "chips": [{"id", "total", "pins": [...]}]}. */
+static json_object *
+top_sample(json_object *status, json_object *prev_status, double seconds)
+{
+	json_object *out = json_object_new_object(), *chips = json_object_new_array();
+	json_object *cc = NULL, *pcc = NULL, *v;
+
+	json_object_object_add(out, "seconds", json_object_new_double(seconds));
+	if (json_object_object_get_ex(status, "uptime-ms", &v))
+		json_object_object_add(out, "uptime-ms", json_object_get(v));
+	json_object_object_get_ex(status, "chip-counters", &cc);
+	if (prev_status != NULL)
+		json_object_object_get_ex(prev_status, "chip-counters", &pcc);
+	if (cc != NULL && json_object_is_type(cc, json_type_object)) {
+		json_object_object_foreach(cc, id, counters) {
+			json_object *chip = json_object_new_object(), *pins, *prev = NULL;
+			json_object *ppins = NULL, *total, *ptotal = NULL, *list;
+
+			json_object_object_add(chip, "id", json_object_new_string(id));
+			if (pcc != NULL && json_object_object_get_ex(pcc, id, &prev)) {
+				json_object_object_get_ex(prev, "pins", &ppins);
+				json_object_object_get_ex(prev, "total", &ptotal);
+			}
+			if (json_object_object_get_ex(counters, "total", &total))
+				json_object_object_add(chip, "total",
+				    top_rates(total, ptotal, seconds));
+			list = json_object_new_array();
+			if (json_object_object_get_ex(counters, "pins", &pins) &&
+			    json_object_is_type(pins, json_type_array)) {
+				for (size_t i = 0; i < json_object_array_length(pins); i++) {
+					json_object *row = json_object_array_get_idx(pins, i);
+
+					json_object_array_add(list, top_rates(row,
+					    top_find_row(ppins, row), seconds));
+				}
+			}
+			json_object_object_add(chip, "pins", list);
+			json_object_array_add(chips, chip);
+		}
+	}
+	json_object_object_add(out, "chips", chips);
+	return out;
+}
+
+/* The counters of a rates row, in the daemon's order: those with a -rate. */
+static size_t
+top_counter_names(json_object *row, const char **names, size_t max)
+{
+	size_t n = 0;
+	char rate[96];
+
+	json_object_object_foreach(row, k, v) {
+		(void)v;
+		snprintf(rate, sizeof rate, "%s-rate", k);
+		if (n < max && json_object_object_get_ex(row, rate, NULL))
+			names[n++] = k;
+	}
+	return n;
+}
+
+static void
+top_print_row(const char *chip, const char *pin, const char *gsi, json_object *row,
+    const char *const *names, size_t n)
+{
+	char key[96];
+
+	printf("%-12s %5s %5s", chip, pin, gsi);
+	for (size_t i = 0; i < n; i++) {
+		json_object *v;
+
+		snprintf(key, sizeof key, "%s-rate", names[i]);
+		if (json_object_object_get_ex(row, key, &v))
+			printf(" %12.1f", json_object_get_double(v));
+		else
+			printf(" %12s", "-");
+	}
+	printf(" %14" PRIu64 "\n", n > 0 ? top_u64(row, names[0]) : 0);
+}
+
+static void
+top_print(json_object *sample, unsigned k, unsigned count, double interval, bool clear)
+{
+	json_object *chips, *v;
+	const char *names[16];
+	size_t n = 0;
+
+	json_object_object_get_ex(sample, "chips", &chips);
+	/* The columns: the counters of the first row the daemon reported. */
+	for (size_t c = 0; c < json_object_array_length(chips) && n == 0; c++) {
+		json_object *chip = json_object_array_get_idx(chips, c), *t;
+
+		if (json_object_object_get_ex(chip, "total", &t))
+			n = top_counter_names(t, names, 16);
+	}
+	if (clear)
+		fputs("\033[H\033[2J", stdout);
+	printf("irqchipctl top: refresh %u", k);
+	if (count > 0)
+		printf(" of %u", count);
+	json_object_object_get_ex(sample, "seconds", &v);
+	printf(", every %.2f s (this one %.3f s)", interval, json_object_get_double(v));
+	if (json_object_object_get_ex(sample, "uptime-ms", &v))
+		printf(", daemon up %.1f s", (double)json_object_get_int64(v) / 1000);
+	putchar('\n');
+	if (json_object_array_length(chips) == 0) {
+		puts("no chip keeps counters");
+		return;
+	}
+	printf("%-12s %5s %5s", "chip", "pin", "gsi");
+	for (size_t i = 0; i < n; i++) {
+		char h[64];
+
+		snprintf(h, sizeof h, "%s/s", names[i]);
+		printf(" %12s", h);
+	}
+	printf(" %14s\n", n > 0 ? names[0] : "");
+	for (size_t c = 0; c < json_object_array_length(chips); c++) {
+		json_object *chip = json_object_array_get_idx(chips, c), *id, *pins, *t;
+		char pin[16], gsi[16];
+
+		json_object_object_get_ex(chip, "id", &id);
+		json_object_object_get_ex(chip, "pins", &pins);
+		for (size_t i = 0; i < json_object_array_length(pins); i++) {
+			json_object *row = json_object_array_get_idx(pins, i);
+
+			snprintf(pin, sizeof pin, "%" PRIu64, top_u64(row,
+			    json_object_object_get_ex(row, "pin", NULL) ? "pin" : "line"));
+			if (json_object_object_get_ex(row, "gsi", NULL))
+				snprintf(gsi, sizeof gsi, "%" PRIu64, top_u64(row, "gsi"));
+			else
+				snprintf(gsi, sizeof gsi, "-");
+			top_print_row(json_object_get_string(id), pin, gsi, row, names, n);
+		}
+		if (json_object_object_get_ex(chip, "total", &t))
+			top_print_row(json_object_get_string(id), "all", "", t, names, n);
+	}
+}
+
+static int
+top_status(struct irqchip_client *c, json_object **status, double *t)
+{
+	struct timespec ts;
+	char *cause = NULL;
+	json_object *ev;
+
+	if (irqchip_client_call(c, "query-status", NULL, NULL, 0, status, NULL, &cause) < 0) {
+		fprintf(stderr, "irqchipctl: top: query-status: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	*t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	/* top shows counters, not events: drop the ones that arrived. */
+	while (irqchip_client_next_event(c, 0, &ev) == 0)
+		json_object_put(ev);
+	return 0;
+}
+
+/* top's arguments: interval (seconds, default 1) and count (default 0: no end). */
+static int
+top_args(json_object *args, double *interval, unsigned *count)
+{
+	*interval = 1;
+	*count = 0;
+	json_object_object_foreach(args, key, val) {
+		const char *s = json_object_get_string(val);
+		char *end;
+
+		if (strcmp(key, "interval") == 0) {
+			errno = 0;
+			*interval = strtod(s, &end);
+			if (errno != 0 || *end != '\0' || !(*interval >= 0.01 && *interval <= 3600)) {
+				fprintf(stderr, "irqchipctl: top: interval must be a number of "
+				    "seconds in 0.01..3600, not '%s'\n", s);
+				return -EINVAL;
+			}
+		} else if (strcmp(key, "count") == 0) {
+			if (!json_object_is_type(val, json_type_int) ||
+			    json_object_get_int64(val) < 1 || json_object_get_int64(val) > 1000000) {
+				fprintf(stderr, "irqchipctl: top: count must be an integer in "
+				    "1..1000000, not '%s'\n", s);
+				return -EINVAL;
+			}
+			*count = (unsigned)json_object_get_int64(val);
+		} else {
+			fprintf(stderr, "irqchipctl: top: unknown argument '%s'; allowed: "
+			    "interval, count\n", key);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * top: samples query-status every interval seconds and prints each chip's
+ * per-pin counters as rates; count samples (0: until a signal). The first
+ * sample is only the baseline for the second.
+ */
+static int
+top(struct irqchip_client *c, double interval, unsigned count)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	json_object *prev = NULL, *cur = NULL;
+	bool clear = !json_output && isatty(STDOUT_FILENO);
+	double t0, t1;
+	unsigned k;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (top_status(c, &prev, &t0) < 0)
+		return 1;
+	for (k = 1; !stop && (count == 0 || k <= count); k++) {
+		struct timespec ts = {
+			.tv_sec = (time_t)interval,
+			.tv_nsec = (long)((interval - (double)(time_t)interval) * 1e9),
+		};
+		json_object *sample;
+
+		while (!stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		if (stop)
+			break;
+		if (top_status(c, &cur, &t1) < 0) {
+			json_object_put(prev);
+			return 1;
+		}
+		sample = top_sample(cur, prev, t1 - t0);
+		if (json_output)
+			puts(json_object_to_json_string_ext(sample, JSON_C_TO_STRING_PLAIN));
+		else
+			top_print(sample, k, count, interval, clear);
+		json_object_put(sample);
+		json_object_put(prev);
+		prev = cur;
+		t0 = t1;
+	}
+	json_object_put(prev);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -259,6 +571,8 @@ main(int argc, char **argv)
 	json_object *args = NULL, *ret = NULL, *g, *v;
 	char *cause = NULL;
 	int opt, rc, no_resume = 0, observer = 0;
+	double top_interval = 1;
+	unsigned top_count = 0;
 
 	while ((opt = getopt_long(argc, argv, "+s:joh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -318,6 +632,10 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (strcmp(command, "top") == 0 && top_args(args, &top_interval, &top_count) < 0) {
+		json_object_put(args);
+		return EXIT_USAGE;
+	}
 	if ((rc = irqchip_client_connect(path, &c, &cause)) < 0) {
 		fprintf(stderr, "irqchipctl: %s\n", cause);
 		free(cause);
@@ -332,7 +650,8 @@ main(int argc, char **argv)
 	if (!no_resume && json_object_object_get_ex(g, "resumable", &v) &&
 	    json_object_get_boolean(v) && json_object_object_get_ex(g, "session", &v))
 		resume = json_object_get_string(v);
-	if (strcmp(command, "monitor") == 0)
+	/* Watching changes nothing: monitor and top are observers, beside a VMM. */
+	if (strcmp(command, "monitor") == 0 || strcmp(command, "top") == 0)
 		observer = 1;
 	rc = observer ? -EBUSY : irqchip_client_negotiate(c, NULL, resume, NULL, &cause);
 	if (rc == -EBUSY || (rc == -EREMOTEIO && strncmp(cause, "Busy:", 5) == 0)) {
@@ -353,6 +672,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(command, "monitor") == 0) {
 		rc = monitor(c);
+	} else if (strcmp(command, "top") == 0) {
+		rc = top(c, top_interval, top_count);
 	} else if (strcmp(command, "greeting") == 0) {
 		print_reply(g);
 		rc = 0;

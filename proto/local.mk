@@ -17,3 +17,10 @@ bin_PROGRAMS += proto/irqchipctl
 proto_irqchipctl_SOURCES = proto/irqchipctl.c
 proto_irqchipctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 proto_irqchipctl_LDADD = proto/libirqchip.la common/libcommon.la $(JSONC_LIBS)
+
+# irqchipctl top against a scripted daemon (exact rates) and a real one.
+check_PROGRAMS += tests/check_top
+TESTS += tests/check_top
+tests_check_top_SOURCES = tests/check_top.c
+tests_check_top_CFLAGS = $(TEST_CFLAGS)
+tests_check_top_LDADD = proto/libwire.la $(TEST_LIBS) -lm -lpthread
