@@ -305,6 +305,70 @@ START_TEST(test_top_daemon)
 }
 END_TEST
 
+/* The VMM, still connected, drives pin 2 while top watches. */
+struct driver {
+	struct irqchip_client *c;
+	volatile int stop;
+	unsigned pulses;
+};
+
+static void *
+drive(void *arg)
+{
+	struct driver *dr = arg;
+
+	while (!dr->stop) {
+		json_object_put(test_call_ok(dr->c, "line-pulse", "{\"id\": \"io0\", "
+		    "\"line\": 2}", NULL, 0));
+		dr->pulses++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * top is an observer: it runs while the VMM stays connected and in control,
+ * and the interrupts the VMM drives meanwhile show as rates above zero.
+ */
+START_TEST(test_top_beside_vmm)
+{
+	struct test_daemon d;
+	struct driver dr = { .stop = 0 };
+	char prog[512], *out = NULL, *err = NULL;
+	json_object *r, *p;
+	pthread_t th;
+	int rc;
+
+	test_daemon_start(&d, NULL);
+	dr.c = test_connect(&d);
+	json_object_put(test_call_ok(dr.c, "chip-add", "{\"type\": \"ioapic\", \"id\": "
+	    "\"io0\"}", NULL, 0));
+	json_object_put(test_call_ok(dr.c, "mmio-write",
+	    "{\"id\": \"io0\", \"offset\": 0, \"size\": 4, \"value\": 20}", NULL, 0));
+	json_object_put(test_call_ok(dr.c, "mmio-write",
+	    "{\"id\": \"io0\", \"offset\": 16, \"size\": 4, \"value\": 50}", NULL, 0));
+	ck_assert_int_eq(pthread_create(&th, NULL, drive, &dr), 0);
+	rc = test_run((const char *const[]){ ctl(prog, sizeof prog), "-s", d.sock, "-j", "top",
+	    "interval=0.5", "count=1", NULL }, &out, &err);
+	dr.stop = 1;
+	pthread_join(th, NULL);
+	ck_assert_msg(rc == 0, "irqchipctl top exited %d: %s", rc, err);
+	r = json_tokener_parse(out);
+	ck_assert_msg(r != NULL, "not JSON: %s", out);
+	p = pin_row(r, 2);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_gt(test_get_int(p, "delivered-delta"), 0);
+	ck_assert_int_le(test_get_int(p, "delivered"), (int64_t)dr.pulses);
+	json_object_put(r);
+	free(out);
+	free(err);
+	/* The VMM was never displaced: its connection still works. */
+	ck_assert_int_eq(test_status_int(dr.c, "chips"), 1);
+	irqchip_client_close(dr.c);
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(test_top_usage)
 {
 	static const char *const bad[] = { "interval=0", "interval=x", "count=0", "count=-1",
@@ -333,6 +397,7 @@ main(void)
 	tcase_add_test(tc, test_top_rates);
 	tcase_add_test(tc, test_top_human);
 	tcase_add_test(tc, test_top_daemon);
+	tcase_add_test(tc, test_top_beside_vmm);
 	tcase_add_test(tc, test_top_usage);
 	suite_add_tcase(s, tc);
 	return test_main(s);
