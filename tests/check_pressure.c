@@ -1286,9 +1286,17 @@ pressure_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("backpressure");
-	tcase_add_test(tc, test_slow_reader_loses_nothing);
-	tcase_add_test(tc, test_overrun_disconnects_resumable);
-	tcase_add_test(tc, test_undelivered_level_not_wedged);
+	if (!test_efd_swapped()) {
+		tcase_add_test(tc, test_slow_reader_loses_nothing);
+		tcase_add_test(tc, test_overrun_disconnects_resumable);
+		tcase_add_test(tc, test_undelivered_level_not_wedged);
+	} else {
+		fprintf(stderr, "check_pressure: SKIP test_slow_reader_loses_nothing, "
+		    "test_overrun_disconnects_resumable, test_undelivered_level_not_wedged: "
+		    "eventfd counters cross processes byte-swapped here (qemu-user with a "
+		    "guest of the other byte order), so each pulse adds 2^56 and the "
+		    "counter overflows long before the thousands of pulses these need\n");
+	}
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("connections");
