@@ -276,6 +276,8 @@ ioapic_chip_counters(struct chip *chip, json_object *o)
 	json_object_object_add(o, "pins", pins);
 }
 
+static void pin_raw(json_object *, const struct ioapic_pin_state *);
+
 static int
 ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 {
@@ -306,7 +308,8 @@ ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 		ioapic_rte_to_msi(p->rte, &msg);
 		json_object_object_add(o, "pin", json_object_new_int64(pin));
 		json_object_object_add(o, "gsi", json_object_new_int64(chip->gsi_base + pin));
-		json_object_object_add(o, "rte", json_hex64(p->rte));
+		/* The raw part: the saved fields, from the same table as chip-save. */
+		pin_raw(o, p);
 		json_object_object_add(o, "vector", json_object_new_int(f.vector));
 		json_object_object_add(o, "delivery-mode",
 		    json_object_new_string(delivery_mode_names[f.delivery_mode & 7]));
@@ -320,17 +323,12 @@ ioapic_chip_query(struct chip *chip, const struct args *a, struct reply *r)
 		json_object_object_add(o, "masked", json_object_new_boolean(f.masked));
 		json_object_object_add(o, "remote-irr", json_object_new_boolean(f.remote_irr));
 		json_object_object_add(o, "line", json_object_new_boolean(p->sources != 0));
-		json_object_object_add(o, "sources", json_object_new_int64(p->sources));
 		if (f.remappable) {
 			json_object_object_add(o, "remappable", json_object_new_boolean(true));
 			json_object_object_add(o, "ir-index", json_object_new_int(f.ir_index));
 		}
 		json_object_object_add(o, "msi-address", wire_u64(msg.address));
 		json_object_object_add(o, "msi-data", json_object_new_int64(msg.data));
-		if (f.remote_irr)
-			json_object_object_add(o, "irr-vector", json_object_new_int(p->irr_vector));
-		json_object_object_add(o, "storm-count", json_object_new_int64(p->storm_count));
-		json_object_object_add(o, "throttled", json_object_new_boolean(p->throttled));
 		json_object_object_add(o, "routed", json_object_new_boolean(p->routed));
 		if (p->routed) {
 			json_object_object_add(o, "route-address", wire_u64(p->route.address));
@@ -399,6 +397,17 @@ static const struct state_field ioapic_fields[] = {
 	STATE_OBJECTS("entries", struct ioapic_saved, s.pin, IOAPIC_MAX_PINS, s.pins,
 	    ioapic_pin_fields),
 };
+
+/* A pin's saved fields, merged into its chip-query entry. */
+static void
+pin_raw(json_object *o, const struct ioapic_pin_state *p)
+{
+	json_object *raw = state_to_json(ioapic_pin_fields, ARRAY_SIZE(ioapic_pin_fields), p);
+
+	json_object_object_foreach(raw, key, val)
+		json_object_object_add(o, key, json_object_get(val));
+	json_object_put(raw);
+}
 
 static const struct state_desc ioapic_state_desc = {
 	.format = IOAPIC_STATE_FORMAT,
