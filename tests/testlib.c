@@ -273,67 +273,56 @@ test_daemon_start(struct test_daemon *d, const char *const *extra)
 	ck_abort_msg("irqchipd did not create %s within 5 s", d->sock);
 }
 
-static int
-exit_code(int status)
+/* The exit code once *pid exits by itself within timeout_ms (*pid = 0), else -1. */
+int
+test_pid_wait(pid_t *pid, int timeout_ms)
 {
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	int64_t deadline = test_now_ms() + timeout_ms;
+	int status;
+
+	while (*pid > 0) {
+		if (waitpid(*pid, &status, WNOHANG) == *pid) {
+			*pid = 0;
+			return test_status_code(status);
+		}
+		if (test_now_ms() > deadline)
+			return -1;
+		test_sleep_ms(5);
+	}
+	return -1;
+}
+
+/* SIGTERM, then SIGKILL after 5 s; the exit code (0 if nothing ran). */
+int
+test_pid_stop(pid_t *pid)
+{
+	int rc, status;
+
+	if (*pid <= 0)
+		return 0;
+	kill(*pid, SIGTERM);
+	if ((rc = test_pid_wait(pid, 5000)) < 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, &status, 0);
+		*pid = 0;
+		rc = test_status_code(status);
+	}
+	return rc;
 }
 
 int
 test_daemon_wait(struct test_daemon *d, int timeout_ms)
 {
-	int status;
-
-	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			d->pid = 0;
-			return exit_code(status);
-		}
-		test_sleep_ms(10);
-	}
-	return -1;
-}
-
-static void
-remove_dir(const char *dir)
-{
-	DIR *dd = opendir(dir);
-	struct dirent *de;
-	char path[512];
-
-	if (dd == NULL)
-		return;
-	while ((de = readdir(dd)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(dd);
-	rmdir(dir);
+	return test_pid_wait(&d->pid, timeout_ms);
 }
 
 int
 test_daemon_stop(struct test_daemon *d)
 {
-	int status = 0, rc;
+	int rc = test_pid_stop(&d->pid);
 
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		rc = test_daemon_wait(d, 5000);
-		if (rc < 0) {
-			kill(d->pid, SIGKILL);
-			waitpid(d->pid, &status, 0);
-			d->pid = 0;
-			rc = exit_code(status);
-		}
-	} else {
-		rc = 0;
-	}
 	if (getenv("IRQCHIPD_KEEP_LOGS") == NULL)
-		remove_dir(d->dir);
+		test_remove_dir(d->dir);
 	return rc;
 }
 
@@ -504,7 +493,7 @@ test_run(const char *const *argv, char **out, char **err)
 		else
 			free(cap[i].buf);
 	}
-	return exit_code(status);
+	return test_status_code(status);
 }
 
 int
@@ -947,37 +936,15 @@ test_status_code(int status)
 int
 test_proc_wait(struct proc *p, int timeout_ms)
 {
-	int64_t deadline = test_now_ms() + timeout_ms;
-	int status;
-
-	while (p->pid > 0) {
-		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-			p->pid = 0;
-			return test_status_code(status);
-		}
-		if (test_now_ms() > deadline)
-			return -1;
-		test_sleep_ms(5);
-	}
-	return -1;
+	return test_pid_wait(&p->pid, timeout_ms);
 }
 
 /* SIGTERM (SIGKILL if that does not work); the exit code. Removes the directory. */
 int
 test_proc_stop(struct proc *p)
 {
-	int rc = 0, status;
+	int rc = test_pid_stop(&p->pid);
 
-	if (p->pid > 0) {
-		kill(p->pid, SIGTERM);
-		rc = test_proc_wait(p, 5000);
-		if (rc < 0) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &status, 0);
-			p->pid = 0;
-			rc = test_status_code(status);
-		}
-	}
 	test_remove_dir(p->dir);
 	return rc;
 }

@@ -200,6 +200,9 @@ void test_proc_init(struct proc *);
 void test_spawn(struct proc *, const char *const *args, int fd, int as_fd,
     enum activation);
 int test_status_code(int status);
+/* The same for a bare pid: wait up to timeout_ms; SIGTERM, then SIGKILL after 5 s. */
+int test_pid_wait(pid_t *pid, int timeout_ms);
+int test_pid_stop(pid_t *pid);
 /* The exit code once it exits by itself within timeout_ms, else -1. */
 int test_proc_wait(struct proc *, int timeout_ms);
 /* SIGTERM (SIGKILL if that does not work); the exit code. Removes the directory. */
