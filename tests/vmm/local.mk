@@ -45,7 +45,8 @@ CLEANFILES += tests/vmm/probe.elf tests/vmm/probe64.elf
 # The VMM as a library, shared by irqchip-testvm and the e2e suite.
 noinst_LTLIBRARIES += tests/vmm/libtestvm.la
 tests_vmm_libtestvm_la_SOURCES = tests/vmm/testvm.c tests/vmm/testvm.h \
-	tests/vmm/testvm-abi.h
+	tests/vmm/testvm-abi.h tests/vmm/uart.c tests/vmm/uart.h \
+	tests/vmm/linuxboot.c tests/vmm/linuxboot.h
 nodist_tests_vmm_libtestvm_la_SOURCES = tests/vmm/guest-image.S
 tests_vmm_libtestvm_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_vmm_libtestvm_la_LIBADD = proto/libwire.la proto/libirqchip.la $(JSONC_LIBS) -lpthread
@@ -64,3 +65,4 @@ tests_check_e2e_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
 tests_check_e2e_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
 	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
 endif
+
