@@ -66,3 +66,14 @@ tests_check_e2e_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
 	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
 endif
 
+# Debian's kernel on the test VM (tests/linux/): fetched at test time.
+EXTRA_DIST += tests/linux/fetch-debian tests/linux/mkinitramfs tests/linux/init
+if HOST_X86_64
+check_PROGRAMS += tests/check_linux
+TESTS += tests/check_linux
+tests_check_linux_SOURCES = tests/check_linux.c
+tests_check_linux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
+tests_check_linux_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
+tests_check_linux_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
+	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
+endif

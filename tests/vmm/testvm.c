@@ -111,6 +111,7 @@ struct testvm {
 	atomic_uint_fast64_t eoi_exits[256];
 	atomic_uint_fast64_t early_eoi_exits[256];
 	atomic_uint_fast64_t isr_done[256];
+	atomic_uint_fast64_t ioapic_accesses;
 
 	/* Events from irqchipd (effects produced outside a request): see event_thread. */
 	pthread_mutex_t ev_lock; /* held by the event thread while it uses ev_client */
@@ -440,6 +441,7 @@ handle_mmio(struct vcpu *vc)
 	    vm->irqchip != NULL) {
 		if (run->mmio.is_write)
 			memcpy(&v, run->mmio.data, len);
+		atomic_fetch_add(&vm->ioapic_accesses, 1);
 		rc = irqchip_kvm_mmio(vm->irqchip, TESTVM_CHIP_ID,
 		    gpa - TESTVM_IOAPIC_GPA, len, run->mmio.is_write, &v, &cause);
 		if (rc < 0) {
@@ -501,10 +503,93 @@ handle_eoi(struct vcpu *vc)
  * INT3 (its boot-time self-test of the breakpoint handler, text patching)
  * ends in an emulation failure. Does what the CPU would: #BP is a trap, so the
  * handler sees RIP past the one-byte instruction (Intel SDM vol. 3A, 6.15,
- * "Interrupt 3"). True if RIP was at an INT3 and #BP is now pending.
+ * "Interrupt 3"). True if RIP was at an instruction handled here.
+ */
+/* A guest-linear address to a pointer into RAM for n bytes, or NULL. */
+static uint8_t *
+guest_ptr(struct vcpu *vc, uint64_t linear, size_t n)
+{
+	struct kvm_translation tr;
+
+	memset(&tr, 0, sizeof tr);
+	tr.linear_address = linear;
+	if (ioctl(vc->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
+	    tr.physical_address + n > vc->vm->mem_size ||
+	    (tr.physical_address & 0xfff) + n > 0x1000)
+		return NULL;
+	return vc->vm->mem + tr.physical_address;
+}
+
+/*
+ * LDMXCSR and STMXCSR (0F AE /2, /3) with a base-register memory operand
+ * (and an optional 8- or 32-bit displacement), the forms Linux's
+ * kernel_fpu_begin uses: KVM's emulator has neither. Intel SDM vol. 2B.
  */
 static bool
-emulate_int3(struct vcpu *vc)
+emulate_mxcsr(struct vcpu *vc, struct kvm_regs *regs, uint64_t pa)
+{
+	const uint8_t *p = vc->vm->mem + pa;
+	uint64_t gpr[16] = {regs->rax, regs->rcx, regs->rdx, regs->rbx, regs->rsp,
+	    regs->rbp, regs->rsi, regs->rdi, regs->r8, regs->r9, regs->r10, regs->r11,
+	    regs->r12, regs->r13, regs->r14, regs->r15};
+	unsigned len = 0, rex = 0, modrm, mod, reg, rm, base;
+	int64_t disp = 0;
+	struct kvm_fpu fpu;
+	uint8_t *mem;
+	uint32_t v;
+
+	if (pa + 16 > vc->vm->mem_size || (pa & 0xfff) > 0x1000 - 16)
+		return false;
+	if ((p[0] & 0xf0) == 0x40)
+		rex = p[len++];
+	if (p[len] != 0x0f || p[len + 1] != 0xae)
+		return false;
+	len += 2;
+	modrm = p[len++];
+	mod = modrm >> 6;
+	reg = (modrm >> 3) & 7;
+	rm = modrm & 7;
+	if (mod == 3 || (reg != 2 && reg != 3))
+		return false;
+	if (rm == 4) {
+		unsigned sib = p[len++];
+
+		if (((sib >> 3) & 7) != 4 || (rex & 0x2)) /* an index register */
+			return false;
+		base = (sib & 7) | ((rex & 0x1) << 3);
+		if ((sib & 7) == 5 && mod == 0)
+			return false;
+	} else if (rm == 5 && mod == 0) {
+		return false; /* RIP-relative */
+	} else
+		base = rm | ((rex & 0x1) << 3);
+	if (mod == 1)
+		disp = (int8_t)p[len++];
+	else if (mod == 2) {
+		int32_t d;
+
+		memcpy(&d, p + len, 4);
+		disp = d;
+		len += 4;
+	}
+	mem = guest_ptr(vc, gpr[base] + (uint64_t)disp, 4);
+	if (mem == NULL || ioctl(vc->fd, KVM_GET_FPU, &fpu) < 0)
+		return false;
+	if (reg == 2) {
+		memcpy(&v, mem, 4);
+		fpu.mxcsr = v;
+		if (ioctl(vc->fd, KVM_SET_FPU, &fpu) < 0)
+			return false;
+	} else {
+		v = fpu.mxcsr;
+		memcpy(mem, &v, 4);
+	}
+	regs->rip += len;
+	return ioctl(vc->fd, KVM_SET_REGS, regs) == 0;
+}
+
+static bool
+emulate_refused(struct vcpu *vc)
 {
 	struct kvm_regs regs;
 	struct kvm_translation tr;
@@ -515,8 +600,19 @@ emulate_int3(struct vcpu *vc)
 	memset(&tr, 0, sizeof tr);
 	tr.linear_address = regs.rip;
 	if (ioctl(vc->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
-	    tr.physical_address >= vc->vm->mem_size ||
-	    vc->vm->mem[tr.physical_address] != 0xcc)
+	    tr.physical_address >= vc->vm->mem_size)
+		return false;
+	if (vc->vm->mem[tr.physical_address] == 0x9b) {
+		/*
+		 * FWAIT, which the emulator refuses as well: it only raises a
+		 * pending unmasked x87 exception, and Linux keeps them masked.
+		 */
+		regs.rip++;
+		return ioctl(vc->fd, KVM_SET_REGS, &regs) == 0;
+	}
+	if (emulate_mxcsr(vc, &regs, tr.physical_address))
+		return true;
+	if (vc->vm->mem[tr.physical_address] != 0xcc)
 		return false;
 	if (ioctl(vc->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ev.exception.injected ||
 	    ev.exception.pending)
@@ -577,7 +673,7 @@ vcpu_thread(void *arg)
 			struct kvm_regs regs;
 
 			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-			    emulate_int3(vc))
+			    emulate_refused(vc))
 				break;
 			memset(&regs, 0, sizeof regs);
 			ioctl(vc->fd, KVM_GET_REGS, &regs);
@@ -973,6 +1069,24 @@ out:
 	return rc;
 }
 
+/*
+ * Features a Linux guest does not get. The dev host's paravirtual KVM runs
+ * guest kernel code through KVM's instruction emulator, which does not
+ * implement these instructions, and Linux patches them in (alternatives) or
+ * uses them when CPUID offers them: each one ended a boot with an emulation
+ * failure or would. Leaf 1 ECX: CMPXCHG16B (13), PCID (17), POPCNT (23),
+ * XSAVE (26), OSXSAVE (27), AVX (28), F16C (29). Leaf 7 EBX: FSGSBASE (0),
+ * BMI1 (3), AVX2 (5), BMI2 (8), INVPCID (10), RDSEED (18), ADX (19),
+ * SMAP (20), CLFLUSHOPT (23), CLWB (24), and the AVX-512 bits.
+ */
+#define LINUX_NO_CPUID1_ECX                                                              \
+	((1u << 13) | (1u << 17) | (1u << 23) | (1u << 26) | (1u << 27) | (1u << 28) |   \
+	    (1u << 29))
+#define LINUX_NO_CPUID7_EBX                                                              \
+	((1u << 0) | (1u << 3) | (1u << 5) | (1u << 8) | (1u << 10) | (1u << 16) |       \
+	    (1u << 17) | (1u << 18) | (1u << 19) | (1u << 20) | (1u << 21) | (1u << 23) | \
+	    (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
+
 /* CPUID from KVM_GET_SUPPORTED_CPUID, with this vCPU's APIC ID in every leaf that has it.
  */
 static int
@@ -1006,22 +1120,19 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 			/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
 			e->ebx =
 			    (e->ebx & 0xffff) | vc->index << 24 | vm->cfg.ncpus << 16;
-			/*
-			 * Linux guests get no CMPXCHG16B and no XSAVE (so no
-			 * AVX): the dev host's paravirtual KVM emulates guest
-			 * kernel code and cannot emulate either (KVM internal
-			 * errors at SLUB's cmpxchg_double and at the FPU's
-			 * first XRSTOR); Linux does without both.
-			 */
+			/* Linux guests: see LINUX_NO_CPUID1_ECX. */
 			if (vm->is_linux)
-				e->ecx &= ~((1u << 13) | (1u << 26) | (1u << 27) |
-				    (1u << 28) | (1u << 29));
+				e->ecx &= ~LINUX_NO_CPUID1_ECX;
 			/* x2APIC: KVM emulates it for every guest, unless asked not to. */
 			if (vm->cfg.xapic_only)
 				e->ecx &= ~(1u << 21);
 			else
 				e->ecx |= 1u << 21;
 			e->edx |= 1u << 9;  /* APIC */
+			break;
+		case 7:
+			if (vm->is_linux && e->index == 0)
+				e->ebx &= ~LINUX_NO_CPUID7_EBX;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -1520,6 +1631,12 @@ enum irqchip_kvm_eoi_mode
 testvm_eoi_mode(const struct testvm *vm)
 {
 	return vm->eoi_mode;
+}
+
+uint64_t
+testvm_ioapic_accesses(struct testvm *vm)
+{
+	return atomic_load(&vm->ioapic_accesses);
 }
 
 uint64_t

@@ -142,6 +142,8 @@ uint64_t testvm_events(struct testvm *);
 uint64_t testvm_eoi_exits(struct testvm *, unsigned vector);
 /* Waits until testvm_eoi_exits(vector) >= n: 0, -ETIMEDOUT, or -EIO if the VM ended. */
 int testvm_wait_eoi_exits(struct testvm *, unsigned vector, uint64_t n, int timeout_ms);
+/* Guest accesses to the IOAPIC's window forwarded to irqchipd. */
+uint64_t testvm_ioapic_accesses(struct testvm *);
 /* The guest's ISRs for vector that have finished (EOIed and written the port). */
 uint64_t testvm_isr_done(struct testvm *, unsigned vector);
 /*
