@@ -348,7 +348,7 @@ run_linux(unsigned ncpus, bool embedded, bool xapic, bool *reached_init)
 	const char *con;
 	unsigned answered = 0, v;
 	uint64_t eoi_exits = 0;
-	int64_t t0, t_boot = -1;
+	int64_t t0, t_boot = -1, t_end = -1;
 	int64_t init_ms = env_s("IRQCHIPD_LINUX_INIT_S", INIT_S) * 1000;
 	int code = 0, rc;
 	enum testvm_state st;
@@ -395,6 +395,12 @@ run_linux(unsigned ncpus, bool embedded, bool xapic, bool *reached_init)
 		answer_prompts(vm, &answered);
 		if (t_boot < 0 && strstr(testvm_console(vm), "LINUXTEST start") != NULL)
 			t_boot = testvm_now_ms() - t0;
+		if (t_end < 0 && (strstr(testvm_console(vm), "LINUXTEST PASS") != NULL ||
+				     strstr(testvm_console(vm), "LINUXTEST FAILED") != NULL))
+			t_end = testvm_now_ms();
+		ck_assert_msg(t_end < 0 || testvm_now_ms() - t_end < 60000,
+		    "the script ended but its isa-debug-exit write did not end the VM "
+		    "(console in %s)", logpath);
 		if (t_boot < 0 && testvm_now_ms() - t0 > init_ms) {
 			slow_host(vm, client, ncpus, init_ms, logpath);
 			*reached_init = false;
@@ -564,6 +570,7 @@ main(void)
 	Suite *s = suite_create("linux");
 	TCase *tc = tcase_create("boot");
 	struct stat st;
+	char cmd[128];
 	int rc;
 
 	if (stat("/dev/kvm", &st) != 0 && errno == ENOENT) {
@@ -577,5 +584,12 @@ main(void)
 	    env_s("IRQCHIPD_LINUX_TIMEOUT_S", BOOT_TIMEOUT_S) + 120));
 	tcase_add_test(tc, linux_matrix);
 	suite_add_tcase(s, tc);
-	return test_main(s);
+	rc = test_main(s);
+	/* The consoles stay for a failure, or when asked ($IRQCHIPD_KEEP_LOGS). */
+	if (rc == 0 && getenv("IRQCHIPD_KEEP_LOGS") == NULL) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", F.dir);
+		if (system(cmd) != 0)
+			printf("linux: could not remove %s\n", F.dir);
+	}
+	return rc;
 }

@@ -71,6 +71,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;
+	uint64_t refused_rip; /* the last instruction emulate_refused ran again */
 };
 
 struct testvm {
@@ -612,8 +613,17 @@ emulate_refused(struct vcpu *vc)
 	}
 	if (emulate_mxcsr(vc, &regs, tr.physical_address))
 		return true;
-	if (vc->vm->mem[tr.physical_address] != 0xcc)
-		return false;
+	if (vc->vm->mem[tr.physical_address] != 0xcc) {
+		/*
+		 * Another vCPU may have been rewriting this instruction
+		 * (Linux patches live code through a temporary INT3): run it
+		 * again, once, as a CPU would fetch the new bytes.
+		 */
+		if (vc->refused_rip == regs.rip)
+			return false;
+		vc->refused_rip = regs.rip;
+		return true;
+	}
 	if (ioctl(vc->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ev.exception.injected ||
 	    ev.exception.pending)
 		return false;
@@ -643,6 +653,8 @@ vcpu_thread(void *arg)
 			    strerror(errno));
 			break;
 		}
+		if (run->exit_reason != KVM_EXIT_INTERNAL_ERROR)
+			vc->refused_rip = 0;
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			handle_io(vc);
