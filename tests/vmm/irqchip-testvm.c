@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "irqchip.h"
@@ -46,7 +47,7 @@ static const char usage_text[] =
     "usage: irqchip-testvm [--socket PATH | --embedded] [--cpus N] [--timeout S]\n"
     "                      [--kernel ELF|bzImage [--cmdline STR] [--initrd FILE]\n"
     "                      [--module FILE[,STR]]...] [--vmlinux FILE] [--mem MIB]\n"
-    "                      [--xapic]\n"
+    "                      [--xapic] [--stdin]\n"
     "                      [--demo | --selftest] [--quiet] [--verbose]\n";
 
 static const char help_text[] =
@@ -65,6 +66,7 @@ static const char help_text[] =
     "  --vmlinux FILE    the bzImage's payload, decompressed: loaded as an ELF and\n"
     "                    entered in 64-bit mode (skips the kernel's decompressor)\n"
     "  --mem MIB         guest RAM (default 64; 256 for a bzImage)\n"
+    "  --stdin           send what arrives on stdin to the guest's COM1\n"
     "  --xapic           no x2APIC in CPUID (Linux then uses the xAPIC)\n"
     "  --module FILE[,STR]  load FILE as a multiboot module with string\n"
     "                    \"FILE STR\" (repeatable; modules keep the order given)\n"
@@ -89,6 +91,7 @@ struct options {
 	struct testvm_module modules[TESTVM_MAX_MODULES];
 	const char *initrd; /* the last --initrd */
 	const char *vmlinux;
+	int serial_stdin;
 	unsigned mem_mib;
 	int xapic;
 	char *owned[2 * TESTVM_MAX_MODULES]; /* what add_module allocated */
@@ -136,6 +139,20 @@ add_module(struct options *o, const char *arg, int split)
 	}
 	o->nmodules++;
 	return 0;
+}
+
+/* --stdin: feeds COM1's receiver until end of file. */
+static void *
+stdin_thread(void *arg)
+{
+	struct testvm *vm = arg;
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0)
+		if (testvm_serial_input(vm, 0, buf, (size_t)n) < 0)
+			break;
+	return NULL;
 }
 
 /* The first KiB of path holds a bzImage setup header. */
@@ -486,6 +503,7 @@ main(int argc, char **argv)
 	    {"module", required_argument, NULL, 'm'},
 	    {"mem", required_argument, NULL, 'M'},
 	    {"vmlinux", required_argument, NULL, 'V'},
+	    {"stdin", no_argument, NULL, 'I'},
 	    {"xapic", no_argument, NULL, 'x'},
 	    {"demo", no_argument, NULL, 'd'},
 	    {"selftest", no_argument, NULL, 'S'},
@@ -503,7 +521,7 @@ main(int argc, char **argv)
 	int ch, rc, status = 1, code, kernel_status = EXIT_HOST;
 	enum testvm_state st = TESTVM_CREATED;
 
-	while ((ch = getopt_long(argc, argv, "s:ec:t:k:l:i:m:M:V:xdSqvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:ec:t:k:l:i:m:M:V:IxdSqvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.socket = optarg;
@@ -564,6 +582,9 @@ main(int argc, char **argv)
 			break;
 		case 'V':
 			o.vmlinux = optarg;
+			break;
+		case 'I':
+			o.serial_stdin = 1;
 			break;
 		case 'd':
 			o.demo = 1;
@@ -662,6 +683,11 @@ main(int argc, char **argv)
 	}
 
 	if (o.kernel != NULL) {
+		pthread_t in;
+
+		/* What arrives on stdin, the guest receives on COM1. */
+		if (o.serial_stdin && pthread_create(&in, NULL, stdin_thread, vm) == 0)
+			pthread_detach(in);
 		testvm_wait(vm, -1);
 		st = testvm_state(vm, &code, &cause);
 		if (st == TESTVM_EXITED) {
