@@ -77,3 +77,16 @@ tests_check_linux_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
 tests_check_linux_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
 	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
 endif
+
+# The UART model and the Linux loader alone (no KVM).
+if HOST_X86_64
+check_PROGRAMS += tests/check_linuxboot
+TESTS += tests/check_linuxboot
+tests_check_linuxboot_SOURCES = tests/check_linuxboot.c tests/vmm/uart.c \
+	tests/vmm/linuxboot.c
+tests_check_linuxboot_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm \
+	-I$(top_srcdir)/proto
+tests_check_linuxboot_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
+tests_check_linuxboot_LDADD = tests/libtestlib.la proto/libwire.la $(JSONC_LIBS) \
+	$(CHECK_LIBS) -lpthread
+endif
