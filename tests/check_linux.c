@@ -66,18 +66,23 @@
 
 /*
  * The kernel's command line. console=ttyS0: COM1. 8250.nr_uarts=2: COM1 and
- * COM2 only. pci=off, cryptomgr.notests, tsc=reliable, nowatchdog: skip work
- * that has nothing to do with interrupts. noxsave and clearcpuid: the
+ * COM2 only. pci=off, cryptomgr.notests, tsc=reliable, nowatchdog,
+ * rodata=off (no read-only remapping and no W+X walk of every page table at
+ * the end of boot): skip work that has nothing to do with interrupts. noxsave and clearcpuid: the
  * features the dev host's paravirtual KVM cannot emulate in guest kernel code
- * (CPUID does not hide them there): CX16 (141), PCID (145), POPCNT (151),
- * XSAVE (154), AVX (156), F16C (157), FSGSBASE (288), BMI1 (291), AVX2
- * (293), BMI2 (296), INVPCID (298), RDSEED (306), ADX (307), SMAP (308),
- * CLFLUSHOPT (311), CLWB (312): X86_FEATURE word * 32 + bit.
+ * (CPUID does not hide them there): PCLMULQDQ (129), SSSE3 (137), CX16 (141),
+ * PCID (145), SSE4.1 (147), SSE4.2 (148), POPCNT (151), AES (153), XSAVE
+ * (154), AVX (156), F16C (157), FSGSBASE (288), BMI1 (291), AVX2 (293), BMI2
+ * (296), INVPCID (298), RDSEED (306), ADX (307), SMAP (308), CLFLUSHOPT
+ * (311), CLWB (312), SHA-NI (317): X86_FEATURE word * 32 + bit. Without the
+ * SIMD ones the kernel's crypto (blake2s for the random pool, crc32c) takes
+ * its generic C code, which the emulator can run.
  */
 #define LINUX_CMDLINE                                                                    \
 	"console=ttyS0 panic=-1 rdinit=/init 8250.nr_uarts=2 pci=off cryptomgr.notests "   \
-	"tsc=reliable nowatchdog noxsave "                                               \
-	"clearcpuid=141,145,151,154,156,157,288,291,293,296,298,306,307,308,311,312"
+	"tsc=reliable nowatchdog rodata=off noxsave "                                               \
+	"clearcpuid=129,137,141,145,147,148,151,153,154,156,157,288,291,293,296,298,306,"  \
+	"307,308,311,312,317"
 
 struct linux_files {
 	char kernel[512];

@@ -1169,10 +1169,9 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 
 /*
  * Memory types: every vCPU's IA32_MTRR_DEF_TYPE enabled with write-back as
- * the default type (Intel SDM vol. 3A, 12.11.2.1), which firmware would have
- * set up. At reset MTRRs are disabled, which makes all memory uncacheable;
- * KVM honours that on this host, and Linux's xz decompressor then takes
- * minutes instead of a second.
+ * the default type (Intel SDM vol. 3A, 12.11.2.1), as firmware leaves it.
+ * At reset MTRRs are disabled, which makes all memory uncacheable for a
+ * guest whose memory types KVM honours.
  */
 static int
 setup_mtrr(struct vcpu *vc, char **cause)
