@@ -300,7 +300,9 @@ answer_prompts(struct testvm *vm, unsigned *answered)
 /*
  * The guest did not reach init in init_ms. Where KVM runs guest kernel code
  * through its instruction emulator (the dev host's nested paravirtual KVM:
- * a boot to init takes many minutes there) this is where the run ends; what
+ * a 1-vCPU boot reaches init after about twelve minutes there, and init's
+ * first SYSCALL then lands at entry_SYSCALL_64 still in user mode and kills
+ * it, so user space cannot run at all) this is where the run ends; what
  * the kernel did by then through irqchipd is still checked: it found the MP
  * table's IOAPIC, switched to symmetric I/O mode with no PIC and no PIT, and
  * programmed the IOAPIC through irqchipd.
