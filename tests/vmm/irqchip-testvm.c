@@ -2,15 +2,16 @@
  * irqchip-testvm: a small KVM VMM whose IOAPIC lives in irqchipd.
  *
  *   irqchip-testvm [--socket PATH | --embedded] [--cpus N] [--timeout S]
- *                  [--kernel ELF [--cmdline STR] [--initrd FILE]
- *                  [--module FILE[,STR]]...] [--demo | --selftest]
- *                  [--quiet] [--verbose]
+ *                  [--kernel ELF|bzImage [--cmdline STR] [--initrd FILE]
+ *                  [--module FILE[,STR]]...] [--vmlinux FILE] [--mem MIB] [--xapic]
+ *                  [--demo | --selftest] [--quiet] [--verbose]
  *
  * --kernel boots a multiboot ELF (a kvm-unit-tests x86 test, say) and exits
  * with the guest's isa-debug-exit status, as QEMU does: (value << 1) | 1,
  * always odd, so 1 is a pass. Its other endings have even statuses of their
  * own (EXIT_* below). --initrd and --module load multiboot modules, in the
- * order given, as QEMU's -initrd does for a multiboot kernel. --demo boots the
+ * order given, as QEMU's -initrd does for a multiboot kernel; for a Linux
+ * bzImage, --initrd is its initramfs (linuxboot.h). --demo boots the
  * built-in guest, has it program the IOAPIC, drives lines through irqchipd,
  * and prints what was sent next to what the guest received. --selftest checks
  * the VM and guest alone, injecting with KVM_SIGNAL_MSI (no irqchipd).
@@ -18,15 +19,18 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "irqchip.h"
 #include "irqchip-embedded.h"
+#include "linuxboot.h"
 #include "testvm.h"
 
 /* --kernel exit statuses besides the guest's odd debug-exit ones. */
@@ -41,9 +45,10 @@
 
 static const char usage_text[] =
     "usage: irqchip-testvm [--socket PATH | --embedded] [--cpus N] [--timeout S]\n"
-    "                      [--kernel ELF [--cmdline STR] [--initrd FILE]\n"
-    "                      [--module FILE[,STR]]...] [--demo | --selftest]\n"
-    "                      [--quiet] [--verbose]\n";
+    "                      [--kernel ELF|bzImage [--cmdline STR] [--initrd FILE]\n"
+    "                      [--module FILE[,STR]]...] [--vmlinux FILE] [--mem MIB]\n"
+    "                      [--xapic] [--stdin]\n"
+    "                      [--demo | --selftest] [--quiet] [--verbose]\n";
 
 static const char help_text[] =
     "\n"
@@ -53,9 +58,16 @@ static const char help_text[] =
     "  --demo            drive the built-in guest's IOAPIC and show what it got\n"
     "  --selftest        check the VM and built-in guest alone (no irqchipd)\n"
     "  --quiet           no guest console; --verbose: unhandled exits, EOI mode\n"
-    "  --kernel ELF      boot a multiboot (v1) ELF kernel\n"
+    "  --kernel ELF      boot a multiboot (v1) ELF kernel, or a Linux bzImage\n"
+    "                    (COM1 on IRQ 4 edge, COM2 on IRQ 3 level, in an MP table)\n"
     "  --cmdline STR     its command line\n"
-    "  --initrd FILE     load FILE as a multiboot module (string: FILE)\n"
+    "  --initrd FILE     load FILE as a multiboot module (string: FILE),\n"
+    "                    or as a bzImage's initramfs\n"
+    "  --vmlinux FILE    the bzImage's payload, decompressed: loaded as an ELF and\n"
+    "                    entered in 64-bit mode (skips the kernel's decompressor)\n"
+    "  --mem MIB         guest RAM (default 64; 256 for a bzImage)\n"
+    "  --stdin           send what arrives on stdin to the guest's COM1\n"
+    "  --xapic           no x2APIC in CPUID (Linux then uses the xAPIC)\n"
     "  --module FILE[,STR]  load FILE as a multiboot module with string\n"
     "                    \"FILE STR\" (repeatable; modules keep the order given)\n"
     "  --timeout S       wall-clock limit in seconds (default 60)\n"
@@ -77,6 +89,11 @@ struct options {
 	const char *kernel;
 	const char *cmdline;
 	struct testvm_module modules[TESTVM_MAX_MODULES];
+	const char *initrd; /* the last --initrd */
+	const char *vmlinux;
+	int serial_stdin;
+	unsigned mem_mib;
+	int xapic;
 	char *owned[2 * TESTVM_MAX_MODULES]; /* what add_module allocated */
 	unsigned nmodules, nowned;
 	int demo;
@@ -122,6 +139,35 @@ add_module(struct options *o, const char *arg, int split)
 	}
 	o->nmodules++;
 	return 0;
+}
+
+/* --stdin: feeds COM1's receiver until end of file. */
+static void *
+stdin_thread(void *arg)
+{
+	struct testvm *vm = arg;
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0)
+		if (testvm_serial_input(vm, 0, buf, (size_t)n) < 0)
+			break;
+	return NULL;
+}
+
+/* The first KiB of path holds a bzImage setup header. */
+static bool
+is_bzimage(const char *path)
+{
+	uint8_t head[1024];
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, head, sizeof head);
+		close(fd);
+	}
+	return n == (ssize_t)sizeof head && linux_is_bzimage(head, sizeof head);
 }
 
 static void
@@ -455,6 +501,10 @@ main(int argc, char **argv)
 	    {"cmdline", required_argument, NULL, 'l'},
 	    {"initrd", required_argument, NULL, 'i'},
 	    {"module", required_argument, NULL, 'm'},
+	    {"mem", required_argument, NULL, 'M'},
+	    {"vmlinux", required_argument, NULL, 'V'},
+	    {"stdin", no_argument, NULL, 'I'},
+	    {"xapic", no_argument, NULL, 'x'},
 	    {"demo", no_argument, NULL, 'd'},
 	    {"selftest", no_argument, NULL, 'S'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -471,7 +521,7 @@ main(int argc, char **argv)
 	int ch, rc, status = 1, code, kernel_status = EXIT_HOST;
 	enum testvm_state st = TESTVM_CREATED;
 
-	while ((ch = getopt_long(argc, argv, "s:ec:t:k:l:i:m:dSqvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:ec:t:k:l:i:m:M:V:IxdSqvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.socket = optarg;
@@ -511,10 +561,30 @@ main(int argc, char **argv)
 				options_free(&o);
 				return EXIT_USAGE;
 			}
+			if (ch == 'i')
+				o.initrd = optarg;
 			if (add_module(&o, optarg, ch == 'm') < 0) {
 				options_free(&o);
 				return EXIT_HOST;
 			}
+			break;
+		case 'M':
+			o.mem_mib = (unsigned)strtoul(optarg, &end, 10);
+			if (*end != '\0' || o.mem_mib < 16 || o.mem_mib > 3072) {
+				fprintf(stderr, "irqchip-testvm: --mem takes 16 to 3072 "
+				    "(MiB)\n");
+				options_free(&o);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'x':
+			o.xapic = 1;
+			break;
+		case 'V':
+			o.vmlinux = optarg;
+			break;
+		case 'I':
+			o.serial_stdin = 1;
 			break;
 		case 'd':
 			o.demo = 1;
@@ -543,7 +613,7 @@ main(int argc, char **argv)
 	    (o.demo && o.selftest) || ((o.demo || o.selftest) && o.kernel != NULL) ||
 	    (o.demo && o.socket == NULL && !o.embedded) ||
 	    (!o.demo && !o.selftest && o.kernel == NULL) ||
-	    (o.nmodules > 0 && o.kernel == NULL)) {
+	    (o.nmodules > 0 && o.kernel == NULL) || (o.vmlinux != NULL && o.kernel == NULL)) {
 		fputs(usage_text, stderr);
 		options_free(&o);
 		return EXIT_USAGE;
@@ -557,6 +627,22 @@ main(int argc, char **argv)
 	cfg.modules = o.modules;
 	cfg.nmodules = o.nmodules;
 	cfg.verbose = o.verbose;
+	cfg.xapic_only = o.xapic;
+	cfg.mem_size = (size_t)o.mem_mib << 20;
+	if (o.kernel != NULL && is_bzimage(o.kernel)) {
+		/* --initrd is the initramfs; --module has no meaning for Linux. */
+		if (o.nmodules != (o.initrd != NULL ? 1u : 0u)) {
+			fprintf(stderr, "irqchip-testvm: %s is a bzImage: give one "
+			    "--initrd and no --module\n", o.kernel);
+			options_free(&o);
+			return EXIT_USAGE;
+		}
+		cfg.initrd = o.initrd;
+		cfg.vmlinux = o.vmlinux;
+		cfg.nmodules = 0;
+		if (cfg.mem_size == 0)
+			cfg.mem_size = 256u << 20;
+	}
 	cfg.console = o.quiet ? NULL : (o.kernel != NULL ? stdout : stderr);
 	if ((rc = testvm_create(&cfg, &vm, &cause)) < 0) {
 		status = fail("creating the VM", rc, cause);
@@ -597,6 +683,11 @@ main(int argc, char **argv)
 	}
 
 	if (o.kernel != NULL) {
+		pthread_t in;
+
+		/* What arrives on stdin, the guest receives on COM1. */
+		if (o.serial_stdin && pthread_create(&in, NULL, stdin_thread, vm) == 0)
+			pthread_detach(in);
 		testvm_wait(vm, -1);
 		st = testvm_state(vm, &code, &cause);
 		if (st == TESTVM_EXITED) {

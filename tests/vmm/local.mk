@@ -45,7 +45,8 @@ CLEANFILES += tests/vmm/probe.elf tests/vmm/probe64.elf
 # The VMM as a library, shared by irqchip-testvm and the e2e suite.
 noinst_LTLIBRARIES += tests/vmm/libtestvm.la
 tests_vmm_libtestvm_la_SOURCES = tests/vmm/testvm.c tests/vmm/testvm.h \
-	tests/vmm/testvm-abi.h
+	tests/vmm/testvm-abi.h tests/vmm/uart.c tests/vmm/uart.h \
+	tests/vmm/linuxboot.c tests/vmm/linuxboot.h
 nodist_tests_vmm_libtestvm_la_SOURCES = tests/vmm/guest-image.S
 tests_vmm_libtestvm_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_vmm_libtestvm_la_LIBADD = proto/libwire.la proto/libirqchip.la $(JSONC_LIBS) -lpthread
@@ -63,4 +64,29 @@ tests_check_e2e_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
 tests_check_e2e_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
 tests_check_e2e_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
 	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
+endif
+
+# Debian's kernel on the test VM (tests/linux/): fetched at test time.
+EXTRA_DIST += tests/linux/fetch-debian tests/linux/mkinitramfs tests/linux/init
+if HOST_X86_64
+check_PROGRAMS += tests/check_linux
+TESTS += tests/check_linux
+tests_check_linux_SOURCES = tests/check_linux.c
+tests_check_linux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
+tests_check_linux_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
+tests_check_linux_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
+	daemon/libirqchip-embedded.la proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
+endif
+
+# The UART model and the Linux loader alone (no KVM).
+if HOST_X86_64
+check_PROGRAMS += tests/check_linuxboot
+TESTS += tests/check_linuxboot
+tests_check_linuxboot_SOURCES = tests/check_linuxboot.c tests/vmm/uart.c \
+	tests/vmm/linuxboot.c
+tests_check_linuxboot_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm \
+	-I$(top_srcdir)/proto
+tests_check_linuxboot_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
+tests_check_linuxboot_LDADD = tests/libtestlib.la proto/libwire.la $(JSONC_LIBS) \
+	$(CHECK_LIBS) -lpthread
 endif

@@ -28,10 +28,12 @@
 #include <linux/kvm.h>
 
 #include "byteorder.h"
+#include "linuxboot.h"
 #include "testvm.h"
+#include "uart.h"
 #include "wire.h"
 
-#define CONSOLE_MAX 65536
+#define CONSOLE_MAX (1u << 20)
 #define MULTIBOOT_MAGIC 0x1badb002
 #define MULTIBOOT_BOOT_MAGIC 0x2badb002
 #define MULTIBOOT_SEARCH 8192 /* the header lies in the first 8 KiB, 4-aligned */
@@ -45,10 +47,23 @@
 #define FW_CFG_NB_CPUS 0x05
 #define FW_CFG_MAX_CPUS 0x0f
 #define COM1 0x3f8
+#define COM2 0x2f8
+#define COM1_PIN 4 /* ISA IRQ 4 */
+#define COM2_PIN 3 /* ISA IRQ 3 */
+#define LINUX_IOAPIC_ID 0 /* the chip's reset ID, which no one reprograms */
 #define KVM_CPUID_FEATURES 0x40000001
 #define KVM_FEATURE_MSI_EXT_DEST_ID 15
 
 struct testvm;
+
+/* A 16550 on a port range, its interrupt output on an IOAPIC pin. */
+struct serial {
+	struct testvm *vm;
+	unsigned index;
+	uint16_t base;
+	unsigned pin;
+	struct uart uart;
+};
 
 struct vcpu {
 	struct testvm *vm;
@@ -57,6 +72,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	int started;
+	uint64_t refused_rip; /* the last instruction emulate_refused ran again */
 };
 
 struct testvm {
@@ -67,7 +83,9 @@ struct testvm {
 	uint8_t *mem;
 	size_t mem_size;
 	size_t run_size;
-	uint32_t entry;
+	uint64_t entry;
+	bool is_linux;
+	bool long_mode; /* enter in 64-bit mode (a Linux vmlinux) */	     /* entry is a bzImage's 32-bit entry point */
 	uint64_t kernel_end; /* past the highest byte a segment loaded */
 	unsigned ioapic_version;
 	enum irqchip_kvm_eoi_mode eoi_mode;
@@ -89,10 +107,13 @@ struct testvm {
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_off;
 	uint8_t testdev[4]; /* pc-testdev's read-back register at 0xe0 */
+	struct serial serial[TESTVM_SERIAL_PORTS];
+	uint8_t cmos_index;
 
 	atomic_uint_fast64_t eoi_exits[256];
 	atomic_uint_fast64_t early_eoi_exits[256];
 	atomic_uint_fast64_t isr_done[256];
+	atomic_uint_fast64_t ioapic_accesses;
 
 	/* Events from irqchipd (effects produced outside a request): see event_thread. */
 	pthread_mutex_t ev_lock; /* held by the event thread while it uses ev_client */
@@ -227,6 +248,89 @@ fw_cfg_byte(struct testvm *vm)
 	return off < sizeof item ? item[off] : 0;
 }
 
+/* COM1 and COM2: the 16550s of uart.h on their ISA ports. */
+static struct serial *
+serial_at(struct testvm *vm, uint16_t port)
+{
+	unsigned i;
+
+	for (i = 0; i < TESTVM_SERIAL_PORTS; i++)
+		if (port >= vm->serial[i].base && port < vm->serial[i].base + 8)
+			return &vm->serial[i];
+	return NULL;
+}
+
+/* COM1 transmits to the console; COM2's cable loops back (serial_init). */
+static void
+serial_tx(void *opaque, uint8_t byte)
+{
+	struct serial *sp = opaque;
+
+	if (sp->index == 0)
+		console_putc(sp->vm, byte);
+}
+
+/*
+ * A UART's interrupt output changed: the level goes to its IOAPIC pin in
+ * irqchipd (line-set), synchronously, so the vCPU whose access changed it
+ * re-enters the guest with the interrupt delivered. Under the UART's lock, so
+ * levels arrive in order.
+ */
+static void
+serial_irq(void *opaque, bool level)
+{
+	struct serial *sp = opaque;
+	struct testvm *vm = sp->vm;
+	char *cause = NULL;
+	int rc;
+
+	if (vm->irqchip == NULL)
+		return;
+	rc = irqchip_kvm_line(vm->irqchip, TESTVM_CHIP_ID, sp->pin, level, &cause);
+	if (rc < 0)
+		finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "COM%u: line-set %u: %s",
+		    sp->index + 1, sp->pin, cause != NULL ? cause : strerror(-rc));
+	free(cause);
+}
+
+static void
+serial_init(struct testvm *vm)
+{
+	static const uint16_t base[TESTVM_SERIAL_PORTS] = {COM1, COM2};
+	static const unsigned pin[TESTVM_SERIAL_PORTS] = {COM1_PIN, COM2_PIN};
+	unsigned i;
+
+	for (i = 0; i < TESTVM_SERIAL_PORTS; i++) {
+		vm->serial[i].vm = vm;
+		vm->serial[i].index = i;
+		vm->serial[i].base = base[i];
+		vm->serial[i].pin = pin[i];
+		uart_init(&vm->serial[i].uart, serial_tx, serial_irq, &vm->serial[i]);
+	}
+	/* COM2 has a loopback cable: what it sends, it receives. */
+	vm->serial[1].uart.loopback_cable = true;
+}
+
+int
+testvm_serial_input(struct testvm *vm, unsigned port, const void *p, size_t n)
+{
+	if (port >= TESTVM_SERIAL_PORTS)
+		return -EINVAL;
+	return uart_input(&vm->serial[port].uart, p, n);
+}
+
+void
+testvm_serial_stats(struct testvm *vm, unsigned port, struct testvm_serial_stats *st)
+{
+	struct uart *u = &vm->serial[port % TESTVM_SERIAL_PORTS].uart;
+
+	pthread_mutex_lock(&u->lock);
+	st->tx_bytes = u->tx_bytes;
+	st->rx_bytes = u->rx_bytes;
+	st->irqs = u->irq_raised;
+	pthread_mutex_unlock(&u->lock);
+}
+
 /* Forwards an IOAPIC line the guest drove through pc-testdev to irqchipd. */
 static int
 testdev_line(struct vcpu *vc, unsigned line, uint8_t level)
@@ -255,17 +359,26 @@ handle_io(struct vcpu *vc)
 	unsigned size = run->io.size, i;
 	uint32_t v;
 	int out = run->io.direction == KVM_EXIT_IO_OUT;
+	struct serial *sp;
 
 	for (i = 0; i < run->io.count; i++, data += size) {
 		v = 0;
 		if (out)
 			v = (uint32_t)ld_le(data, size); /* x86: little-endian */
-		if (port == COM1 && out)
-			console_putc(vm, (uint8_t)v);
-		else if (port >= COM1 && port < COM1 + 8) {
-			/* LSR: transmitter empty and idle, so guests never wait. */
-			if (!out)
-				*data = port == COM1 + 5 ? 0x60 : 0;
+		if ((sp = serial_at(vm, port)) != NULL) {
+			if (out)
+				uart_write(&sp->uart, port - sp->base, (uint8_t)v);
+			else {
+				memset(data, 0, size);
+				*data = uart_read(&sp->uart, port - sp->base);
+			}
+		} else if ((port == 0x21 || port == 0xa1) && !out) {
+			/*
+			 * No 8259 PICs: their mask registers would read back the
+			 * 0xff Linux writes to probe for them (probe_8259A), so
+			 * they read 0 and Linux runs with no legacy PIC.
+			 */
+			memset(data, 0, size);
 		} else if (port == 0x510 && out && size == 2) {
 			pthread_mutex_lock(&vm->lock);
 			vm->fw_cfg_key = (uint16_t)v;
@@ -331,6 +444,7 @@ handle_mmio(struct vcpu *vc)
 		/* The access's bytes, in the x86 guest's (little-endian) order. */
 		if (run->mmio.is_write)
 			v = ld_le(run->mmio.data, len);
+		atomic_fetch_add(&vm->ioapic_accesses, 1);
 		rc = irqchip_kvm_mmio(vm->irqchip, TESTVM_CHIP_ID,
 		    gpa - TESTVM_IOAPIC_GPA, len, run->mmio.is_write, &v, &cause);
 		if (rc < 0) {
@@ -386,6 +500,146 @@ handle_eoi(struct vcpu *vc)
 	atomic_fetch_add(&vm->eoi_exits[vector], 1);
 }
 
+/*
+ * KVM's instruction emulator cannot execute INT3 outside real mode, and the
+ * dev host's paravirtual KVM emulates guest kernel code, so a Linux guest's
+ * INT3 (its boot-time self-test of the breakpoint handler, text patching)
+ * ends in an emulation failure. Does what the CPU would: #BP is a trap, so the
+ * handler sees RIP past the one-byte instruction (Intel SDM vol. 3A, 6.15,
+ * "Interrupt 3"). True if RIP was at an instruction handled here.
+ */
+/* A guest-linear address to a pointer into RAM for n bytes, or NULL. */
+static uint8_t *
+guest_ptr(struct vcpu *vc, uint64_t linear, size_t n)
+{
+	struct kvm_translation tr;
+
+	memset(&tr, 0, sizeof tr);
+	tr.linear_address = linear;
+	if (ioctl(vc->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
+	    tr.physical_address + n > vc->vm->mem_size ||
+	    (tr.physical_address & 0xfff) + n > 0x1000)
+		return NULL;
+	return vc->vm->mem + tr.physical_address;
+}
+
+/*
+ * LDMXCSR and STMXCSR (0F AE /2, /3) with a base-register memory operand
+ * (and an optional 8- or 32-bit displacement), the forms Linux's
+ * kernel_fpu_begin uses: KVM's emulator has neither. Intel SDM vol. 2B.
+ */
+static bool
+emulate_mxcsr(struct vcpu *vc, struct kvm_regs *regs, uint64_t pa)
+{
+	const uint8_t *p = vc->vm->mem + pa;
+	uint64_t gpr[16] = {regs->rax, regs->rcx, regs->rdx, regs->rbx, regs->rsp,
+	    regs->rbp, regs->rsi, regs->rdi, regs->r8, regs->r9, regs->r10, regs->r11,
+	    regs->r12, regs->r13, regs->r14, regs->r15};
+	unsigned len = 0, rex = 0, modrm, mod, reg, rm, base;
+	int64_t disp = 0;
+	struct kvm_fpu fpu;
+	uint8_t *mem;
+	uint32_t v;
+
+	if (pa + 16 > vc->vm->mem_size || (pa & 0xfff) > 0x1000 - 16)
+		return false;
+	if ((p[0] & 0xf0) == 0x40)
+		rex = p[len++];
+	if (p[len] != 0x0f || p[len + 1] != 0xae)
+		return false;
+	len += 2;
+	modrm = p[len++];
+	mod = modrm >> 6;
+	reg = (modrm >> 3) & 7;
+	rm = modrm & 7;
+	if (mod == 3 || (reg != 2 && reg != 3))
+		return false;
+	if (rm == 4) {
+		unsigned sib = p[len++];
+
+		if (((sib >> 3) & 7) != 4 || (rex & 0x2)) /* an index register */
+			return false;
+		base = (sib & 7) | ((rex & 0x1) << 3);
+		if ((sib & 7) == 5 && mod == 0)
+			return false;
+	} else if (rm == 5 && mod == 0) {
+		return false; /* RIP-relative */
+	} else
+		base = rm | ((rex & 0x1) << 3);
+	if (mod == 1)
+		disp = (int8_t)p[len++];
+	else if (mod == 2) {
+		int32_t d;
+
+		memcpy(&d, p + len, 4);
+		disp = d;
+		len += 4;
+	}
+	mem = guest_ptr(vc, gpr[base] + (uint64_t)disp, 4);
+	if (mem == NULL || ioctl(vc->fd, KVM_GET_FPU, &fpu) < 0)
+		return false;
+	if (reg == 2) {
+		memcpy(&v, mem, 4);
+		fpu.mxcsr = v;
+		if (ioctl(vc->fd, KVM_SET_FPU, &fpu) < 0)
+			return false;
+	} else {
+		v = fpu.mxcsr;
+		memcpy(mem, &v, 4);
+	}
+	regs->rip += len;
+	return ioctl(vc->fd, KVM_SET_REGS, regs) == 0;
+}
+
+static bool
+emulate_refused(struct vcpu *vc)
+{
+	struct kvm_regs regs;
+	struct kvm_translation tr;
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(vc->fd, KVM_GET_REGS, &regs) < 0)
+		return false;
+	memset(&tr, 0, sizeof tr);
+	tr.linear_address = regs.rip;
+	if (ioctl(vc->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
+	    tr.physical_address >= vc->vm->mem_size)
+		return false;
+	if (vc->vm->mem[tr.physical_address] == 0x9b) {
+		/*
+		 * FWAIT, which the emulator refuses as well: it only raises a
+		 * pending unmasked x87 exception, and Linux keeps them masked.
+		 */
+		regs.rip++;
+		return ioctl(vc->fd, KVM_SET_REGS, &regs) == 0;
+	}
+	if (emulate_mxcsr(vc, &regs, tr.physical_address))
+		return true;
+	if (vc->vm->mem[tr.physical_address] != 0xcc) {
+		/*
+		 * Another vCPU may have been rewriting this instruction
+		 * (Linux patches live code through a temporary INT3): run it
+		 * again, once, as a CPU would fetch the new bytes.
+		 */
+		if (vc->refused_rip == regs.rip)
+			return false;
+		vc->refused_rip = regs.rip;
+		return true;
+	}
+	if (ioctl(vc->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ev.exception.injected ||
+	    ev.exception.pending)
+		return false;
+	regs.rip++;
+	if (ioctl(vc->fd, KVM_SET_REGS, &regs) < 0)
+		return false;
+	ev.exception.injected = 1;
+	ev.exception.nr = 3;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	ev.flags = 0;
+	return ioctl(vc->fd, KVM_SET_VCPU_EVENTS, &ev) == 0;
+}
+
 static void *
 vcpu_thread(void *arg)
 {
@@ -401,6 +655,8 @@ vcpu_thread(void *arg)
 			    strerror(errno));
 			break;
 		}
+		if (run->exit_reason != KVM_EXIT_INTERNAL_ERROR)
+			vc->refused_rip = 0;
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			handle_io(vc);
@@ -430,6 +686,9 @@ vcpu_thread(void *arg)
 		case KVM_EXIT_INTERNAL_ERROR: {
 			struct kvm_regs regs;
 
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+			    emulate_refused(vc))
+				break;
 			memset(&regs, 0, sizeof regs);
 			ioctl(vc->fd, KVM_GET_REGS, &regs);
 			finish(vm, TESTVM_FAILED, TESTVM_FAIL_CRASH,
@@ -443,6 +702,28 @@ vcpu_thread(void *arg)
 			finish(vm, TESTVM_FAILED, TESTVM_FAIL_HOST, "vCPU %u: unexpected exit reason %u",
 			    vc->index, run->exit_reason);
 			break;
+		}
+	}
+	if (vm->cfg.verbose) {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+
+		if (ioctl(vc->fd, KVM_GET_REGS, &regs) == 0 &&
+		    ioctl(vc->fd, KVM_GET_SREGS, &sregs) == 0)
+			fprintf(stderr, "testvm: vCPU %u stopped at RIP 0x%llx RSP 0x%llx "
+			    "CR0 0x%llx CR3 0x%llx EFER 0x%llx\n", vc->index,
+			    (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+			    (unsigned long long)sregs.cr0, (unsigned long long)sregs.cr3,
+			    (unsigned long long)sregs.efer);
+		/* The code there, where paging is an identity map (boot code). */
+		if (ioctl(vc->fd, KVM_GET_REGS, &regs) == 0 && regs.rip >= 32 &&
+		    regs.rip + 32 <= vm->mem_size) {
+			unsigned k;
+
+			fprintf(stderr, "testvm: vCPU %u code at RIP-32:", vc->index);
+			for (k = 0; k < 64; k++)
+				fprintf(stderr, " %02x", vm->mem[regs.rip - 32 + k]);
+			fprintf(stderr, "\n");
 		}
 	}
 	return NULL;
@@ -664,6 +945,102 @@ load_modules(struct testvm *vm, char **cause)
 	return 0;
 }
 
+/* Maps a whole regular file read-only. */
+static int
+map_file(const char *path, void **p, size_t *size, char **cause)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return wire_set_cause(cause, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		return wire_set_cause(cause, -EINVAL, "%s: not a non-empty regular file",
+		    path);
+	}
+	*p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (*p == MAP_FAILED)
+		return wire_set_cause(cause, -errno, "mmap %s: %s", path, strerror(errno));
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+/*
+ * A bzImage: the Linux boot protocol, with the initramfs, and an MP table
+ * that puts COM1 (ISA IRQ 4) on pin 4 edge-triggered, active high, as ISA
+ * interrupts are, and COM2 (ISA IRQ 3) on pin 3 level-triggered, active low,
+ * the way PCI and EISA level interrupts are declared.
+ */
+static int
+load_linux(struct testvm *vm, const uint8_t *img, size_t size, char **cause)
+{
+	static const struct linux_irq irqs[] = {
+	    {.irq = 4, .pin = COM1_PIN, .level = false, .active_low = false},
+	    {.irq = 3, .pin = COM2_PIN, .level = true, .active_low = true},
+	};
+	struct linux_boot b = {
+	    .ncpus = vm->cfg.ncpus,
+	    .ioapic_id = LINUX_IOAPIC_ID,
+	    .ioapic_version = (uint8_t)vm->ioapic_version,
+	    .ioapic_gpa = TESTVM_IOAPIC_GPA,
+	    .irqs = irqs,
+	    .nirqs = sizeof irqs / sizeof irqs[0],
+	    .cmdline = vm->cfg.cmdline,
+	};
+	uint8_t *initrd = MAP_FAILED;
+	struct linux_entry entry;
+	struct stat st;
+	int fd = -1, rc;
+	size_t vsize = 0;
+	void *vimg = MAP_FAILED;
+
+	if (vm->cfg.nmodules > 0)
+		return wire_set_cause(cause, -EINVAL,
+		    "%s is a bzImage: modules are for multiboot kernels "
+		    "(give the initramfs as the initrd)", vm->cfg.kernel);
+	if (vm->cfg.initrd != NULL) {
+		fd = open(vm->cfg.initrd, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			rc = wire_set_cause(cause, fd < 0 ? -errno : -EINVAL,
+			    "initrd %s: %s", vm->cfg.initrd,
+			    fd < 0 ? strerror(errno) : "not a non-empty regular file");
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
+		initrd = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (initrd == MAP_FAILED)
+			return wire_set_cause(cause, -errno, "mmap %s: %s", vm->cfg.initrd,
+			    strerror(errno));
+		b.initrd = initrd;
+		b.initrd_size = (size_t)st.st_size;
+	}
+	if (vm->cfg.vmlinux != NULL) {
+		rc = map_file(vm->cfg.vmlinux, &vimg, &vsize, cause);
+		if (rc < 0) {
+			if (initrd != MAP_FAILED)
+				munmap(initrd, b.initrd_size);
+			return rc;
+		}
+		b.vmlinux = vimg;
+		b.vmlinux_size = vsize;
+	}
+	rc = linux_load(vm->mem, vm->mem_size, img, size, &b, &entry, cause);
+	if (initrd != MAP_FAILED)
+		munmap(initrd, b.initrd_size);
+	if (vimg != MAP_FAILED)
+		munmap(vimg, vsize);
+	if (rc < 0)
+		return rc;
+	vm->entry = entry.rip;
+	vm->long_mode = entry.long_mode;
+	vm->is_linux = true;
+	return 0;
+}
+
 static int
 load_kernel(struct testvm *vm, char **cause)
 {
@@ -691,6 +1068,11 @@ load_kernel(struct testvm *vm, char **cause)
 	if (img == MAP_FAILED)
 		return wire_set_cause(
 		    cause, -errno, "mmap %s: %s", vm->cfg.kernel, strerror(errno));
+	if (linux_is_bzimage(img, (size_t)st.st_size)) {
+		rc = load_linux(vm, img, (size_t)st.st_size, cause);
+		munmap(img, (size_t)st.st_size);
+		return rc;
+	}
 	rc = load_multiboot(vm, img, (size_t)st.st_size, vm->cfg.kernel, cause);
 	munmap(img, (size_t)st.st_size);
 out:
@@ -700,6 +1082,24 @@ out:
 		build_mbi(vm);
 	return rc;
 }
+
+/*
+ * Features a Linux guest does not get. The dev host's paravirtual KVM runs
+ * guest kernel code through KVM's instruction emulator, which does not
+ * implement these instructions, and Linux patches them in (alternatives) or
+ * uses them when CPUID offers them: each one ended a boot with an emulation
+ * failure or would. Leaf 1 ECX: CMPXCHG16B (13), PCID (17), POPCNT (23),
+ * XSAVE (26), OSXSAVE (27), AVX (28), F16C (29). Leaf 7 EBX: FSGSBASE (0),
+ * BMI1 (3), AVX2 (5), BMI2 (8), INVPCID (10), RDSEED (18), ADX (19),
+ * SMAP (20), CLFLUSHOPT (23), CLWB (24), and the AVX-512 bits.
+ */
+#define LINUX_NO_CPUID1_ECX                                                              \
+	((1u << 13) | (1u << 17) | (1u << 23) | (1u << 26) | (1u << 27) | (1u << 28) |   \
+	    (1u << 29))
+#define LINUX_NO_CPUID7_EBX                                                              \
+	((1u << 0) | (1u << 3) | (1u << 5) | (1u << 8) | (1u << 10) | (1u << 16) |       \
+	    (1u << 17) | (1u << 18) | (1u << 19) | (1u << 20) | (1u << 21) | (1u << 23) | \
+	    (1u << 24) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
 
 /* CPUID from KVM_GET_SUPPORTED_CPUID, with this vCPU's APIC ID in every leaf that has it.
  */
@@ -734,8 +1134,19 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 			/* EBX[31:24] initial APIC ID, [23:16] logical processors. */
 			e->ebx =
 			    (e->ebx & 0xffff) | vc->index << 24 | vm->cfg.ncpus << 16;
-			e->ecx |= 1u << 21; /* x2APIC: KVM emulates it for every guest */
+			/* Linux guests: see LINUX_NO_CPUID1_ECX. */
+			if (vm->is_linux)
+				e->ecx &= ~LINUX_NO_CPUID1_ECX;
+			/* x2APIC: KVM emulates it for every guest, unless asked not to. */
+			if (vm->cfg.xapic_only)
+				e->ecx &= ~(1u << 21);
+			else
+				e->ecx |= 1u << 21;
 			e->edx |= 1u << 9;  /* APIC */
+			break;
+		case 7:
+			if (vm->is_linux && e->index == 0)
+				e->ebx &= ~LINUX_NO_CPUID7_EBX;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -756,6 +1167,30 @@ setup_cpuid(struct testvm *vm, struct vcpu *vc, char **cause)
 		    strerror(errno));
 	free(cpuid);
 	return rc;
+}
+
+/*
+ * Memory types: every vCPU's IA32_MTRR_DEF_TYPE enabled with write-back as
+ * the default type (Intel SDM vol. 3A, 12.11.2.1), as firmware leaves it.
+ * At reset MTRRs are disabled, which makes all memory uncacheable for a
+ * guest whose memory types KVM honours.
+ */
+static int
+setup_mtrr(struct vcpu *vc, char **cause)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} msrs;
+
+	memset(&msrs, 0, sizeof msrs);
+	msrs.hdr.nmsrs = 1;
+	msrs.e[0].index = 0x2ff;		     /* IA32_MTRR_DEF_TYPE */
+	msrs.e[0].data = (1u << 11) | (1u << 10) | 6; /* E, FE, WB */
+	if (ioctl(vc->fd, KVM_SET_MSRS, &msrs) != 1)
+		return wire_set_cause(cause, -EIO, "KVM_SET_MSRS(IA32_MTRR_DEF_TYPE) on "
+		    "vCPU %u failed", vc->index);
+	return 0;
 }
 
 /* Multiboot machine state: 32-bit protected mode, flat 4 GiB segments, no paging. */
@@ -782,17 +1217,38 @@ setup_boot_cpu(struct testvm *vm, struct vcpu *vc, char **cause)
 		return wire_set_cause(cause, -errno, "KVM_GET_SREGS: %s", strerror(errno));
 	data.selector = 0x10;
 	data.type = 0x3;
+	if (vm->is_linux) {
+		/* boot.rst, 32- and 64-bit boot protocols: __BOOT_CS 0x10, __BOOT_DS 0x18. */
+		code.selector = 0x10;
+		data.selector = 0x18;
+		sregs.gdt.base = LINUX_GDT_GPA;
+		sregs.gdt.limit = 4 * 8 - 1;
+	}
+	if (vm->long_mode) {
+		code.db = 0;
+		code.l = 1;
+	}
 	sregs.cs = code;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
 	sregs.cr0 = 0x11; /* PE | ET */
 	sregs.cr4 = 0;
 	sregs.efer = 0;
+	if (vm->long_mode) {
+		sregs.cr3 = LINUX_PML4_GPA;
+		sregs.cr4 = 0x20;		/* PAE */
+		sregs.cr0 = 0x80000011;		/* PG | ET | PE */
+		sregs.efer = 0x500;		/* LME | LMA */
+	}
 	if (ioctl(vc->fd, KVM_SET_SREGS, &sregs) < 0)
 		return wire_set_cause(cause, -errno, "KVM_SET_SREGS: %s", strerror(errno));
 	memset(&regs, 0, sizeof regs);
 	regs.rip = vm->entry;
-	regs.rax = MULTIBOOT_BOOT_MAGIC;
-	regs.rbx = TESTVM_MBI_GPA;
+	if (vm->is_linux) {
+		regs.rsi = LINUX_BOOT_PARAMS_GPA; /* EBP, EDI, EBX stay 0 */
+	} else {
+		regs.rax = MULTIBOOT_BOOT_MAGIC;
+		regs.rbx = TESTVM_MBI_GPA;
+	}
 	regs.rflags = 0x2;
 	if (ioctl(vc->fd, KVM_SET_REGS, &regs) < 0)
 		return wire_set_cause(cause, -errno, "KVM_SET_REGS: %s", strerror(errno));
@@ -857,6 +1313,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	}
 	for (i = 0; i < TESTVM_MAX_CPUS; i++)
 		vm->vcpus[i].fd = -1;
+	serial_init(vm);
 	vm->console = calloc(1, CONSOLE_MAX);
 	if (vm->console == NULL) {
 		rc = wire_set_cause(cause, -ENOMEM, "out of memory");
@@ -913,7 +1370,7 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 	}
 	if ((rc = load_kernel(vm, cause)) < 0)
 		goto fail;
-	if (cfg->x2apic)
+	if (cfg->x2apic && !vm->is_linux)
 		*(volatile uint32_t *)(vm->mem + TESTVM_SHARED_GPA + SH_MODE) =
 		    TESTVM_MODE_X2APIC;
 
@@ -944,6 +1401,8 @@ testvm_create(const struct testvm_config *cfg, struct testvm **out, char **cause
 			goto fail;
 		}
 		if ((rc = setup_cpuid(vm, vc, cause)) < 0)
+			goto fail;
+		if ((rc = setup_mtrr(vc, cause)) < 0)
 			goto fail;
 		if (i == 0 && (rc = setup_boot_cpu(vm, vc, cause)) < 0)
 			goto fail;
@@ -984,6 +1443,8 @@ testvm_destroy(struct testvm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	for (i = 0; i < TESTVM_SERIAL_PORTS; i++)
+		uart_destroy(&vm->serial[i].uart);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->ev_lock);
 	pthread_mutex_destroy(&vm->lock);
@@ -1183,6 +1644,12 @@ enum irqchip_kvm_eoi_mode
 testvm_eoi_mode(const struct testvm *vm)
 {
 	return vm->eoi_mode;
+}
+
+uint64_t
+testvm_ioapic_accesses(struct testvm *vm)
+{
+	return atomic_load(&vm->ioapic_accesses);
 }
 
 uint64_t

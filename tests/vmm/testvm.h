@@ -49,6 +49,9 @@ struct testvm_config {
 	 */
 	unsigned ioapic_version;
 	bool x2apic; /* the built-in guest: x2APIC with directed EOI (TESTVM_MODE_X2APIC) */
+	bool xapic_only; /* no x2APIC in CPUID (a Linux guest then stays in xAPIC mode) */
+	const char *initrd; /* a bzImage kernel's initramfs (multiboot: use modules) */
+	const char *vmlinux; /* a bzImage's payload, decompressed: boot it in 64-bit mode */
 	bool verbose;	     /* unhandled exits on stderr */
 };
 
@@ -139,6 +142,8 @@ uint64_t testvm_events(struct testvm *);
 uint64_t testvm_eoi_exits(struct testvm *, unsigned vector);
 /* Waits until testvm_eoi_exits(vector) >= n: 0, -ETIMEDOUT, or -EIO if the VM ended. */
 int testvm_wait_eoi_exits(struct testvm *, unsigned vector, uint64_t n, int timeout_ms);
+/* Guest accesses to the IOAPIC's window forwarded to irqchipd. */
+uint64_t testvm_ioapic_accesses(struct testvm *);
 /* The guest's ISRs for vector that have finished (EOIed and written the port). */
 uint64_t testvm_isr_done(struct testvm *, unsigned vector);
 /*
@@ -155,6 +160,22 @@ uint32_t testvm_shared_u32(struct testvm *, unsigned offset);
 
 /* Direct KVM_SIGNAL_MSI from the VMM (no irqchipd involved): >0 LAPICs reached. */
 int testvm_signal_msi(struct testvm *, uint64_t address, uint32_t data, char **cause);
+
+/*
+ * The serial ports: COM1 (0x3f8, ISA IRQ 4 on pin 4, the console) and COM2
+ * (0x2f8, ISA IRQ 3 on pin 3, with a loopback cable: it receives what it
+ * sends). A bzImage guest's MP table declares pin 4 edge-triggered and pin 3
+ * level-triggered, active low.
+ */
+#define TESTVM_SERIAL_PORTS 2
+struct testvm_serial_stats {
+	uint64_t tx_bytes; /* the guest wrote to THR */
+	uint64_t rx_bytes; /* moved from the peer into the receive FIFO */
+	uint64_t irqs;	   /* rising edges of the interrupt output */
+};
+/* The peer of port 0 (COM1) or 1 sends bytes to the guest. */
+int testvm_serial_input(struct testvm *, unsigned port, const void *, size_t);
+void testvm_serial_stats(struct testvm *, unsigned port, struct testvm_serial_stats *);
 
 /* COM1 output so far (NUL-terminated, owned by the VM). */
 const char *testvm_console(struct testvm *);
