@@ -493,6 +493,18 @@ chip_route_line(struct chip *chip, struct request *req, unsigned line, int level
 	inject(chip->srv, req, &d);
 }
 
+bool
+chip_input_update(uint8_t *inputs, unsigned source, bool level)
+{
+	bool was = *inputs != 0;
+
+	if (level)
+		*inputs |= (uint8_t)(1U << source);
+	else
+		*inputs &= (uint8_t)~(1U << source);
+	return was != (*inputs != 0);
+}
+
 int
 chip_line_set(struct chip *chip, struct request *req, unsigned line, unsigned source,
     bool level)

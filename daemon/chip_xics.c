@@ -474,17 +474,13 @@ xics_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsign
 {
 	struct xics_chip *xc = chip->priv;
 	unsigned i = line - chip->line_base;
-	bool was, now;
+	bool changed, now;
 	enum xics_type type;
 	int rc;
 
 	if ((rc = xics_irq_check(xc->x, line, &type, NULL, 0)) < 0)
 		return rc;
-	was = xc->inputs[i] != 0;
-	if (level)
-		xc->inputs[i] |= (uint8_t)(1U << source);
-	else
-		xc->inputs[i] &= (uint8_t)~(1U << source);
+	changed = chip_input_update(&xc->inputs[i], source, level);
 	now = xc->inputs[i] != 0;
 	/* An MSI fires on a rising input; an LSI follows the OR of its inputs. */
 	if (type == XICS_TYPE_MSI) {
@@ -496,7 +492,7 @@ xics_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsign
 		chip_route_line(xc->chip, req, line, 1);
 		return 0;
 	}
-	if (was == now)
+	if (!changed)
 		return 0;
 	if (!xc->kvm_mode)
 		return xics_set_irq(xc->x, line, now);

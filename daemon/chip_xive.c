@@ -685,39 +685,27 @@ xive_chip_line_set(struct chip *chip, struct request *req, unsigned line, unsign
 {
 	struct xive_chip *xc = chip->priv;
 	unsigned i = line - chip->line_base;
-	bool was = xc->inputs[i] != 0, now;
 	int rc;
 
 	if (xc->kvm_mode && !xc->claimed[i])
 		return -ENOENT;
-	if (xc->kvm_mode && !xc->lsi[i]) {
-		if (level)
-			chip_route_line(chip, req, line, 1);
-		return 0;
-	}
-	if (xc->kvm_mode) {
-		if (level)
-			xc->inputs[i] |= (uint8_t)(1U << source);
-		else
-			xc->inputs[i] &= (uint8_t)~(1U << source);
-		now = xc->inputs[i] != 0;
-		if (was != now)
-			chip_route_line(chip, req, line, now);
-		return 0;
-	}
-
 	/* An MSI fires on each rising input; it has no level to remember. */
-	if (!xc->lsi[i])
-		return level ? xive_set_irq(xc->x, line, true) : 0;
-	/* An LSI follows the OR of its inputs. */
-	if (level)
-		xc->inputs[i] |= (uint8_t)(1U << source);
-	else
-		xc->inputs[i] &= (uint8_t)~(1U << source);
-	now = xc->inputs[i] != 0;
-	if (was == now)
+	if (!xc->lsi[i]) {
+		if (!level)
+			return 0;
+		if (!xc->kvm_mode)
+			return xive_set_irq(xc->x, line, true);
+		chip_route_line(chip, req, line, 1);
 		return 0;
-	if ((rc = xive_set_irq(xc->x, line, now)) < 0)
+	}
+	/* An LSI follows the OR of its inputs. */
+	if (!chip_input_update(&xc->inputs[i], source, level))
+		return 0;
+	if (xc->kvm_mode) {
+		chip_route_line(chip, req, line, xc->inputs[i] != 0);
+		return 0;
+	}
+	if ((rc = xive_set_irq(xc->x, line, xc->inputs[i] != 0)) < 0)
 		xc->inputs[i] = 0;
 	return rc;
 }

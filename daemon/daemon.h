@@ -648,6 +648,11 @@ int chip_parse_window(json_object *, const char *arg, uint64_t *base, uint64_t *
     struct reply *);
 /* POWER kvm modes: a source's level or edge goes to the GSI of the same number. */
 void chip_route_line(struct chip *, struct request *, unsigned line, int level);
+/*
+ * A line's inputs are wired-OR (bit n = protocol source n): sets or clears
+ * source's bit and returns whether the OR of the inputs changed.
+ */
+bool chip_input_update(uint8_t *inputs, unsigned source, bool level);
 int chip_line_set(struct chip *, struct request *, unsigned line, unsigned source,
     bool level);
 int chip_line_pulse(struct chip *, struct request *, unsigned line, unsigned source);
