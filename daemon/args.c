@@ -312,6 +312,19 @@ args_obj(const struct args *a, const char *name)
 	return v != NULL ? v->o : NULL;
 }
 
+bool
+args_strings_has(const struct args *a, const char *name, const char *want)
+{
+	json_object *list = args_obj(a, name);
+
+	for (size_t i = 0; list != NULL && i < json_object_array_length(list); i++) {
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)),
+		    want) == 0)
+			return true;
+	}
+	return false;
+}
+
 unsigned
 args_u64s(const struct args *a, const char *name, const uint64_t **list)
 {

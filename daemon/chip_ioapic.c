@@ -75,6 +75,8 @@ op_route(void *opaque, unsigned pin, const struct ioapic_msi *msg)
 			log_debug("chip %s pin %u: unroute GSI %u", ic->chip->id, pin,
 			    ic->chip->gsi_base + pin);
 	}
+	/* A notifier bound to the old route goes back to irqchipd first. */
+	notifier_route_changing(ic->chip, ic->chip->req, pin);
 	inject_route(ic->chip->srv, ic->chip->req, ic->chip->gsi_base + pin, msg != NULL,
 	    msg != NULL ? msg->address : 0, msg != NULL ? msg->data : 0);
 }
@@ -550,6 +552,21 @@ ioapic_chip_line_pulse(struct chip *chip, struct request *req, unsigned line,
 	return ioapic_pulse_irq(ic->io, line, source);
 }
 
+/*
+ * An unmasked edge entry turns an edge into one MSI through its GSI's route
+ * and keeps no state (82093AA datasheet 3.3.2): KVM can take it directly.
+ */
+static int
+ioapic_chip_edge_gsi(struct chip *chip, unsigned line, unsigned source)
+{
+	struct ioapic_chip *ic = chip->priv;
+	struct ioapic_msi route;
+
+	if (!ioapic_pin_edge_static(ic->io, line, source, &route))
+		return -1;
+	return (int)(chip->gsi_base + line);
+}
+
 static void
 ioapic_chip_eoi(struct chip *chip, struct request *req, uint8_t vector)
 {
@@ -589,5 +606,6 @@ const struct chip_class chip_class_ioapic = {
 	.mmio_write = ioapic_chip_mmio_write,
 	.line_set = ioapic_chip_line_set,
 	.line_pulse = ioapic_chip_line_pulse,
+	.edge_gsi = ioapic_chip_edge_gsi,
 	.eoi = ioapic_chip_eoi,
 };

@@ -60,7 +60,7 @@ cmd_chip_del(struct request *req, struct args *a, struct reply *r)
 
 	if (chip == NULL)
 		return -EINVAL;
-	notifier_free_chip(req->srv, chip);
+	notifier_free_chip(req->srv, req, chip);
 	chip_del(chip, req);
 	return 0;
 }

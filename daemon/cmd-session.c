@@ -18,9 +18,12 @@ session_release(struct server *srv)
 	struct gsi_irqfd *f;
 
 	while ((n = TAILQ_FIRST(&srv->notifiers)) != NULL)
-		notifier_free(srv, n);
+		notifier_free(srv, NULL, n);
 	while ((f = TAILQ_FIRST(&srv->irqfds)) != NULL)
 		gsi_irqfd_free(srv, f);
+	/* Held deliveries went with the irqfds; a new client's routes are announced anew. */
+	memset(srv->route_pending, 0, sizeof srv->route_pending);
+	srv->nroute_pending = 0;
 	if (srv->kvm_vm_fd >= 0) {
 		close(srv->kvm_vm_fd);
 		srv->kvm_vm_fd = -1;
@@ -72,7 +75,13 @@ cmd_negotiate(struct request *req, struct args *a, struct reply *r)
 		return -EINVAL;
 	c->negotiated = true;
 	c->observer = observer;
-	/* Capabilities the client asks for are informative: unknown ones are ignored. */
+	/*
+	 * Capabilities the client asks for are informative: unknown ones are
+	 * ignored. "route-commit": the client acknowledges every reply that
+	 * changes routes (its "commit" token) with route-commit once KVM has the
+	 * routes, and irqchipd holds irqfd deliveries on those GSIs until then.
+	 */
+	c->route_commit = !observer && args_strings_has(a, "capabilities", "route-commit");
 	json_object_object_add(r->ret, "capabilities", server_capabilities(srv));
 	json_object_object_add(r->ret, "session", json_object_new_string(srv->token));
 	json_object_object_add(r->ret, "resumed", json_object_new_boolean(resume != NULL));
@@ -169,6 +178,11 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(c, "guest-errors", wire_u64(s->guest_errors));
 	json_object_object_add(c, "notifier-triggers", wire_u64(s->notifier_triggers));
 	json_object_object_add(c, "resamples", wire_u64(s->resamples));
+	json_object_object_add(c, "binds", wire_u64(s->binds));
+	json_object_object_add(c, "unbinds", wire_u64(s->unbinds));
+	json_object_object_add(c, "route-commits", wire_u64(s->route_commits));
+	json_object_object_add(c, "held", wire_u64(s->held));
+	json_object_object_add(c, "released", wire_u64(s->released));
 	json_object_object_add(c, "sent", wire_u64(s->sent));
 	json_object_object_add(c, "queued", wire_u64(s->queued));
 	json_object_object_add(c, "discarded", wire_u64(s->discarded));

@@ -207,6 +207,8 @@ bool args_has(const struct args *, const char *name);
 uint64_t args_u64(const struct args *, const char *name, uint64_t dflt);
 const char *args_str(const struct args *, const char *name, const char *dflt);
 json_object *args_obj(const struct args *, const char *name);
+/* Whether the ARG_STRINGS argument name holds want. */
+bool args_strings_has(const struct args *, const char *name, const char *want);
 /* An ARG_U64S argument's values; returns their count (0 if absent). */
 unsigned args_u64s(const struct args *, const char *name, const uint64_t **list);
 /* Takes ownership of an FD argument's descriptor (-1 if absent). */
@@ -304,6 +306,10 @@ struct counters {
 	uint64_t guest_errors;
 	uint64_t inject_irqfd, inject_kvm, inject_effect, inject_event, inject_lost;
 	uint64_t notifier_triggers, resamples;
+	/* Kernel bypass: bind and unbind effects issued. */
+	uint64_t binds, unbinds;
+	/* Route commits: acknowledgements received; deliveries held for one. */
+	uint64_t route_commits, held, released;
 	/* What reached a client's socket, what waited for it, what never got there. */
 	uint64_t sent, queued, discarded, queue_overruns;
 	uint64_t negotiate_timeouts, takeovers;
@@ -327,6 +333,7 @@ struct client {
 	pid_t pid;
 	bool negotiated;
 	bool observer;		/* negotiated read-only: queries and events */
+	bool route_commit;	/* acknowledges route changes with route-commit */
 	bool closing;		/* to be freed from the loop: close_why says why */
 	const char *close_why;
 	struct event *ev;	/* readable: the next request */
@@ -402,6 +409,14 @@ bool inject(struct server *, struct request *, const struct delivery *);
 void inject_route(struct server *, struct request *, unsigned gsi, bool present,
     uint64_t address, uint32_t data);
 /*
+ * At the end of a request that changed routes, for a controller that
+ * negotiated "route-commit": holds irqfd deliveries on those GSIs and puts
+ * the "commit" token the client acknowledges in ret.
+ */
+void inject_commit_token(struct server *, struct request *, json_object *ret);
+/* route-commit: releases the GSIs held for tokens up to seq; how many it wrote. */
+unsigned inject_route_commit(struct server *, uint64_t seq);
+/*
  * A write to a client's eventfd failed (full: EAGAIN, or broken): count it,
  * log it (rate-limited) and tell every client with a client-error event.
  */
@@ -415,6 +430,7 @@ struct gsi_irqfd {
 	unsigned gsi;
 	int fd;
 	uint64_t writes;
+	uint64_t held;		/* deliveries waiting for the GSI's route commit */
 	TAILQ_ENTRY(gsi_irqfd) entry;
 };
 /* The widest GSI KVM routes (KVM_MAX_IRQ_ROUTES is 4096). */
@@ -554,6 +570,15 @@ struct chip_class {
 	int (*line_set)(struct chip *, struct request *, unsigned line, unsigned source,
 	    bool level);
 	int (*line_pulse)(struct chip *, struct request *, unsigned line, unsigned source);
+	/*
+	 * Kernel bypass: the GSI through whose route an edge on line from
+	 * source is, as the chip stands, exactly one MSI and nothing else (no
+	 * state of the chip changes, nothing else is delivered), or -1. A
+	 * notifier on such an input is bound to that GSI with KVM_IRQFD by the
+	 * library; the chip must call notifier_route_changing() before it
+	 * announces a new route for the input.
+	 */
+	int (*edge_gsi)(struct chip *, unsigned line, unsigned source);
 	/* x86: the LAPIC EOIed vector (broadcast to every chip that has the hook). */
 	void (*eoi)(struct chip *, struct request *, uint8_t vector);
 	/* An MSI write inside the chip's MSI window. */
@@ -669,6 +694,10 @@ int chip_load(struct chip *, struct request *, json_object *state, struct reply 
 
 enum notifier_mode { NOTIFIER_EDGE, NOTIFIER_LEVEL };
 
+/* Where a bypass notifier's eventfd is, as far as the library was told. */
+#define NOTIFIER_UNBOUND	(-1)	/* polled here; the library was told unbind */
+#define NOTIFIER_UNKNOWN	(-2)	/* new: the library may still have it bound */
+
 struct notifier {
 	struct server *srv;
 	struct chip *chip;
@@ -677,16 +706,29 @@ struct notifier {
 	enum notifier_mode mode;
 	int fd, resample_fd;
 	bool asserted;
+	bool bypass;			/* the library holds a copy and may bind it */
+	int bound_gsi;			/* a GSI, NOTIFIER_UNBOUND or NOTIFIER_UNKNOWN */
+	bool polled;			/* ev is added to the loop */
 	uint64_t triggers;
+	uint64_t binds;
 	struct event *ev;
 	TAILQ_ENTRY(notifier) entry;
 };
 
 struct notifier *notifier_find(struct server *, struct chip *, unsigned line);
 int notifier_start(struct server *, struct notifier *, char **cause);
-void notifier_free(struct server *, struct notifier *);
+/* req: where an unbind effect goes (NULL: an effects event). */
+void notifier_free(struct server *, struct request *, struct notifier *);
 /* Frees every notifier of chip (before the chip goes). */
-void notifier_free_chip(struct server *, struct chip *);
+void notifier_free_chip(struct server *, struct request *, struct chip *);
+/*
+ * Kernel bypass. After every request (and notifier-add): binds each bypass
+ * notifier whose input the chip's edge_gsi hook calls static, unbinds the
+ * others, as bind/unbind effects in req.
+ */
+void notifier_reconcile(struct server *, struct request *);
+/* Before a chip announces a new route for line: unbind a notifier bound there. */
+void notifier_route_changing(struct chip *, struct request *, unsigned line);
 /* A level line's EOI: deassert its level notifiers and signal their resample fds. */
 void notifier_resample(struct server *, struct chip *, unsigned line);
 
@@ -770,6 +812,11 @@ struct server {
 	struct gsi_irqfd_list irqfds;
 	struct gsi_irqfd *irqfd_by_gsi[GSI_MAX + 1];	/* the same, by GSI */
 	struct notifier_list notifiers;
+	unsigned nbypass;		/* notifiers with bypass */
+	/* Route commits: the last token issued, and per GSI the one it awaits (0: none). */
+	uint64_t route_seq;
+	uint64_t route_pending[GSI_MAX + 1];
+	unsigned nroute_pending;
 	struct mem_region_list memory;
 	char token[33];			/* session token: 128 random bits, hex */
 	int kvm_vm_fd;			/* embedded mode's kvm backend, or -1 */

@@ -125,8 +125,12 @@ run(struct server *srv, struct client *c, const struct command *cmd, struct args
 	if (rc < 0 && r->err_desc == NULL)
 		reply_error(r, ERR_GENERIC, "internal: command '%s' failed (%s)", cmd->name,
 		    strerror(-rc));
-	if (r->err_desc == NULL && (cmd->flags & CMD_EFFECTS))
+	if (r->err_desc == NULL && (cmd->flags & CMD_EFFECTS)) {
+		/* What the request changed may bind or unbind a notifier's eventfd. */
+		notifier_reconcile(srv, &req);
+		inject_commit_token(srv, &req, r->ret);
 		json_object_object_add(r->ret, "effects", json_object_get(req.effects));
+	}
 	/* The fds the handler kept are no longer the packet's to close. */
 	for (size_t i = 0; i < a->nspecs; i++) {
 		if (a->v[i].present && a->specs[i].type == ARG_FD && a->v[i].fd < 0)

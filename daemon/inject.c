@@ -19,6 +19,14 @@
  *
  * KVM refuses VM and vCPU ioctls from any process but the VM's creator
  * (Documentation/virt/kvm/api.rst, "General description"), hence effects.
+ *
+ * Route commits. KVM_SET_GSI_ROUTING replaces the table at once, and an
+ * irqfd written to a GSI with no route (or the old one) injects nothing (or
+ * the old interrupt) (virt/kvm/irqchip.c, kvm_set_irq; api.rst KVM_IRQFD).
+ * So for a client that negotiated "route-commit", a reply whose effects change
+ * routes carries a "commit" token; deliveries to those GSIs' irqfds are held
+ * (one per GSI: the LAPIC's IRR coalesces edges anyway) until route-commit
+ * with that token says KVM has the routes.
  */
 #include "config.h"
 
@@ -125,6 +133,50 @@ inject_route(struct server *srv, struct request *req, unsigned gsi, bool present
 		}
 		req->routed_gsis[req->nrouted++] = gsi;
 	}
+}
+
+void
+inject_commit_token(struct server *srv, struct request *req, json_object *ret)
+{
+	struct client *c = req->client;
+	unsigned gsi;
+
+	if (req->nrouted == 0 || c == NULL || c != srv->client || !c->route_commit ||
+	    srv->kvm_vm_fd >= 0)
+		return;
+	srv->route_seq++;
+	for (unsigned i = 0; i < req->nrouted; i++) {
+		if ((gsi = req->routed_gsis[i]) > GSI_MAX)
+			continue;
+		if (srv->route_pending[gsi] == 0)
+			srv->nroute_pending++;
+		srv->route_pending[gsi] = srv->route_seq;
+	}
+	json_object_object_add(ret, "commit", wire_u64(srv->route_seq));
+}
+
+static bool write_irqfd(struct server *, struct gsi_irqfd *);
+
+unsigned
+inject_route_commit(struct server *srv, uint64_t seq)
+{
+	struct gsi_irqfd *f;
+	unsigned released = 0;
+
+	srv->stats.route_commits++;
+	for (unsigned gsi = 0; gsi <= GSI_MAX && srv->nroute_pending > 0; gsi++) {
+		if (srv->route_pending[gsi] == 0 || srv->route_pending[gsi] > seq)
+			continue;
+		srv->route_pending[gsi] = 0;
+		srv->nroute_pending--;
+		if ((f = gsi_irqfd_find(srv, gsi)) != NULL && f->held > 0) {
+			f->held = 0;
+			srv->stats.released++;
+			(void)write_irqfd(srv, f);
+			released++;
+		}
+	}
+	return released;
 }
 
 static bool
@@ -243,8 +295,15 @@ inject_x86_msi(struct server *srv, struct request *req, const struct delivery *d
 		inject_effect(srv, req, "signal-msi", msi_object(d->address, d->data));
 		return delivered(d, "effect", "effect", true);
 	}
-	if (d->gsi != DELIVERY_NO_GSI && (f = gsi_irqfd_find(srv, d->gsi)) != NULL)
+	if (d->gsi != DELIVERY_NO_GSI && (f = gsi_irqfd_find(srv, d->gsi)) != NULL) {
+		/* The GSI's new route is not in KVM yet: deliver once it is. */
+		if (srv->nroute_pending > 0 && srv->route_pending[d->gsi] != 0) {
+			f->held++;
+			srv->stats.held++;
+			return delivered(d, "held", "held", true);
+		}
 		return delivered(d, "irqfd", "irqfd-failed", write_irqfd(srv, f));
+	}
 	if (req != NULL) {
 		srv->stats.inject_effect++;
 		inject_effect(srv, req, "signal-msi", msi_object(d->address, d->data));

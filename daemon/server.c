@@ -535,7 +535,7 @@ server_free(struct server *srv)
 	while (!TAILQ_EMPTY(&srv->clients))
 		client_free(TAILQ_FIRST(&srv->clients), "server stopping");
 	while ((chip = TAILQ_FIRST(&srv->chips)) != NULL) {
-		notifier_free_chip(srv, chip);
+		notifier_free_chip(srv, NULL, chip);
 		chip_free(chip);
 	}
 	memory_free_all(srv);

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,6 +86,16 @@ struct irqfd {
 	int fd;
 };
 
+/* A device eventfd registered with irqchip_kvm_add_notifier: our copy of it. */
+struct notifier {
+	char id[64];
+	unsigned line;
+	int fd;		 /* our duplicate */
+	int resample_fd; /* our duplicate, or -1 (edge) */
+	int level;
+	int bound_gsi; /* bound with KVM_IRQFD on irqchipd's "bind", or -1 */
+};
+
 struct irqchip_kvm {
 	pthread_mutex_t lock;	 /* everything below; held from request to last effect */
 	pthread_cond_t attached; /* a client was attached after a detach */
@@ -101,6 +112,9 @@ struct irqchip_kvm {
 
 	struct irqfd *irqfds;
 	unsigned nirqfds;
+
+	struct notifier *notifiers;
+	unsigned nnotifiers;
 
 	int *vcpu_fds; /* POWER: cpu-irq targets by cpu number, -1 = none */
 	unsigned nvcpu_fds;
@@ -122,6 +136,8 @@ enum effect_kind {
 	EFFECT_CPU_IRQ,
 	EFFECT_LPI,
 	EFFECT_ITS_COMMAND,
+	EFFECT_BIND,
+	EFFECT_UNBIND,
 };
 
 struct effect {
@@ -135,7 +151,13 @@ struct effect {
 	int level;
 	uint32_t intid, target, device, event; /* lpi */
 	json_object *body; /* its-command, borrowed from the list */
+	int notifier;	   /* bind, unbind: index into notifiers */
+	const char *chip;  /* bind, unbind: borrowed from the list */
+	unsigned line;	   /* bind, unbind */
 };
+
+static int call_apply_locked(struct irqchip_kvm *, const char *command, json_object *args,
+    const int *fds, unsigned nfds, json_object **reply, char **cause);
 
 /* Prefixes an existing *cause with context, keeping rc. */
 static int
@@ -457,18 +479,59 @@ irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cau
 	return rc;
 }
 
+/* KVM_IRQFD assign (gsi >= 0) or deassign of a notifier's copy; lock held. */
+static int
+notifier_irqfd(struct irqchip_kvm *kvm, struct notifier *n, int gsi, char **cause)
+{
+	struct kvm_irqfd req;
+
+	memset(&req, 0, sizeof req);
+	req.fd = (uint32_t)n->fd;
+	req.gsi = (uint32_t)(gsi >= 0 ? gsi : n->bound_gsi);
+	req.flags = gsi >= 0 ? 0 : KVM_IRQFD_FLAG_DEASSIGN;
+	if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0)
+		return wire_set_cause(cause, -errno, "KVM_IRQFD %s (chip %s line %u, GSI %u): %s",
+		    gsi >= 0 ? "assign" : "deassign", n->id, n->line, req.gsi,
+		    strerror(errno));
+	if (gsi >= 0)
+		kvm->stats.binds++;
+	else
+		kvm->stats.unbinds++;
+	n->bound_gsi = gsi;
+	return 0;
+}
+
+/* Unbinds (if bound) and closes our copies of notifier idx; lock held. */
+static int
+notifier_release(struct irqchip_kvm *kvm, unsigned idx, char **cause)
+{
+	struct notifier *n = &kvm->notifiers[idx];
+	int rc = 0;
+
+	if (n->bound_gsi >= 0)
+		rc = notifier_irqfd(kvm, n, -1, cause);
+	close(n->fd);
+	if (n->resample_fd >= 0)
+		close(n->resample_fd);
+	kvm->notifiers[idx] = kvm->notifiers[--kvm->nnotifiers];
+	return rc;
+}
+
 void
 irqchip_kvm_destroy(struct irqchip_kvm *kvm)
 {
 	if (kvm == NULL)
 		return;
 	pthread_mutex_lock(&kvm->lock);
+	while (kvm->nnotifiers > 0)
+		notifier_release(kvm, kvm->nnotifiers - 1, NULL);
 	while (kvm->nirqfds > 0)
 		irqfd_release(kvm, kvm->nirqfds - 1, 1, NULL);
 	pthread_mutex_unlock(&kvm->lock);
 	pthread_cond_destroy(&kvm->attached);
 	pthread_mutex_destroy(&kvm->lock);
 	free(kvm->irqfds);
+	free(kvm->notifiers);
 	free(kvm->vcpu_fds);
 	free(kvm->routes);
 	free(kvm);
@@ -498,6 +561,28 @@ send_irqfd_add(struct irqchip_kvm *kvm, unsigned gsi, int fd, char **cause)
 	return 0;
 }
 
+/* notifier-add for our copy of n (bypass for an edge), applying the reply; lock held. */
+static int
+send_notifier_add(struct irqchip_kvm *kvm, const struct notifier *n, char **cause)
+{
+	json_object *args = json_object_new_object(), *reply = NULL;
+	int fds[2] = {n->fd, n->resample_fd};
+	int rc;
+
+	json_object_object_add(args, "id", json_object_new_string(n->id));
+	json_object_object_add(args, "line", json_object_new_int64(n->line));
+	json_object_object_add(args, "fd", json_object_new_int(0));
+	json_object_object_add(args, "mode", json_object_new_string(n->level ? "level" : "edge"));
+	if (n->level)
+		json_object_object_add(args, "resample-fd", json_object_new_int(1));
+	else
+		json_object_object_add(args, "bypass", json_object_new_boolean(1));
+	rc = call_apply_locked(kvm, "notifier-add", args, fds, n->level ? 2 : 1, &reply, cause);
+	json_object_put(args);
+	json_object_put(reply);
+	return rc;
+}
+
 int
 irqchip_kvm_set_client(
     struct irqchip_kvm *kvm, struct irqchip_client *client, char **cause)
@@ -513,6 +598,9 @@ irqchip_kvm_set_client(
 		if (rc < 0)
 			break;
 	}
+	/* A bound notifier stays bound until the new daemon says unbind. */
+	for (i = 0; client != NULL && rc == 0 && i < kvm->nnotifiers; i++)
+		rc = send_notifier_add(kvm, &kvm->notifiers[i], cause);
 	if (client != NULL)
 		pthread_cond_broadcast(&kvm->attached);
 	pthread_mutex_unlock(&kvm->lock);
@@ -828,6 +916,8 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 	static const char *const msi_keys[] = {"address", "data", "devid", NULL};
 	static const char *const line_keys[] = {"gsi", "level", NULL};
 	static const char *const cpu_irq_keys[] = {"cpu", "level", NULL};
+	static const char *const bind_keys[] = {"id", "line", "gsi", NULL};
+	static const char *const unbind_keys[] = {"id", "line", NULL};
 	json_object *body = NULL, *v;
 	const char *kind = NULL;
 	uint64_t u;
@@ -916,6 +1006,25 @@ parse_effect(json_object *item, int i, struct effect *e, char **cause)
 		e->kind = EFFECT_LPI;
 		if ((rc = parse_lpi(body, i, e, cause)) < 0)
 			return rc;
+	} else if (strcmp(kind, "bind") == 0 || strcmp(kind, "unbind") == 0) {
+		e->kind = kind[0] == 'b' ? EFFECT_BIND : EFFECT_UNBIND;
+		rc = check_keys(body, e->kind == EFFECT_BIND ? bind_keys : unbind_keys, kind,
+		    i, cause);
+		if (rc < 0)
+			return rc;
+		if (!json_object_object_get_ex(body, "id", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			return wire_set_cause(cause, -EPROTO, "effect %d (%s): \"id\" is "
+			    "missing or not a string", i, kind);
+		e->chip = json_object_get_string(v);
+		if ((rc = get_uint(body, "line", UINT32_MAX, &u, i, cause)) < 0)
+			return rc;
+		e->line = (unsigned)u;
+		if (e->kind == EFFECT_BIND) {
+			if ((rc = get_uint(body, "gsi", KVM_ROUTES_MAX - 1, &u, i, cause)) < 0)
+				return rc;
+			e->gsi = (unsigned)u;
+		}
 	} else if (strcmp(kind, "its-command") == 0) {
 		e->kind = EFFECT_ITS_COMMAND;
 		if ((rc = parse_its_command(body, i, cause)) < 0)
@@ -1086,7 +1195,7 @@ static int
 effect_allowed(struct irqchip_kvm *kvm, const struct effect *e, int i, char **cause)
 {
 	/* An unroute only ever removes a route the daemon set: always harmless. */
-	if ((e->kind == EFFECT_ROUTE || e->kind == EFFECT_IRQ_LINE) &&
+	if ((e->kind == EFFECT_ROUTE || e->kind == EFFECT_IRQ_LINE || e->kind == EFFECT_BIND) &&
 	    !gsi_announced(kvm, e->gsi))
 		return wire_set_cause(cause, -EPROTO, "effect %d: GSI %u belongs to no chip "
 		    "of irqchipd's", i, e->gsi);
@@ -1128,22 +1237,57 @@ do_cpu_irq(struct irqchip_kvm *kvm, const struct effect *e, char **cause)
 #endif
 }
 
+/*
+ * At the bind itself, once the routes before it are in: the GSI must carry
+ * an edge-triggered route of irqchipd's, since a device's eventfd bound to
+ * it has no EOI to wait for (api.rst KVM_IRQFD: no resample under a split
+ * irqchip). Lock held.
+ */
+static int
+bind_allowed(struct irqchip_kvm *kvm, const struct effect *e, unsigned i, char **cause)
+{
+	const struct route *r = &kvm->routes[e->gsi];
+
+	if (r->owner != OWNER_DAEMON)
+		return wire_set_cause(cause, -EPROTO, "effect %u (bind): GSI %u has no route "
+		    "from irqchipd to bind chip %s line %u to", i, e->gsi, e->chip, e->line);
+#if defined(KVM_ARCH_X86)
+	/* Intel SDM vol. 3, 11.11.2: MSI data bit 15 is the trigger mode, 1 = level. */
+	if (r->data & 0x8000)
+		return wire_set_cause(cause, -EPROTO, "effect %u (bind): GSI %u's route is "
+		    "level-triggered, and a bound eventfd cannot wait for its EOI", i, e->gsi);
+#endif
+	return 0;
+}
+
+/* The notifier registered for chip, line, or -1; lock held. */
+static int
+notifier_index(const struct irqchip_kvm *kvm, const char *chip, unsigned line)
+{
+	for (unsigned i = 0; i < kvm->nnotifiers; i++) {
+		if (kvm->notifiers[i].line == line && strcmp(kvm->notifiers[i].id, chip) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 /* Applies validated effects in order; lock held. */
 static int
 apply_locked(
-    struct irqchip_kvm *kvm, const struct effect *effects, unsigned n, char **cause)
+    struct irqchip_kvm *kvm, const struct effect *effects, unsigned count, char **cause)
 {
 	const struct effect *e;
 	struct kvm_irq_level line;
+	struct notifier *n;
 	unsigned i;
 	int rc;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < count; i++) {
 		if ((rc = effect_allowed(kvm, &effects[i], (int)i, cause)) < 0)
 			return rc;
 	}
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < count; i++) {
 		e = &effects[i];
 		switch (e->kind) {
 		case EFFECT_ROUTE:
@@ -1202,6 +1346,25 @@ apply_locked(
 			if ((rc = kvm->cb.its_command(kvm->cb.opaque, e->body)) < 0)
 				return wire_set_cause(cause, rc, "the its-command callback "
 				    "failed: %s", strerror(-rc));
+			break;
+		case EFFECT_BIND:
+			/* The route the device's writes will take must be KVM's first. */
+			if ((rc = commit(kvm, cause)) < 0)
+				return rc;
+			if ((rc = bind_allowed(kvm, e, i, cause)) < 0)
+				return rc;
+			n = &kvm->notifiers[e->notifier];
+			if (n->bound_gsi == (int)e->gsi)
+				break;
+			if (n->bound_gsi >= 0 && (rc = notifier_irqfd(kvm, n, -1, cause)) < 0)
+				return rc;
+			if ((rc = notifier_irqfd(kvm, n, (int)e->gsi, cause)) < 0)
+				return rc;
+			break;
+		case EFFECT_UNBIND:
+			n = &kvm->notifiers[e->notifier];
+			if (n->bound_gsi >= 0 && (rc = notifier_irqfd(kvm, n, -1, cause)) < 0)
+				return rc;
 			break;
 		}
 		kvm->stats.effects++;
@@ -1279,6 +1442,18 @@ apply(struct irqchip_kvm *kvm, json_object *list, char **cause)
 			    "effect %zu: irqchipd routes GSI %u, which "
 			    "the VMM routes itself",
 			    i, effects[i].gsi);
+		if (rc == 0 && effects[i].kind == EFFECT_BIND &&
+		    kvm->routes[effects[i].gsi].owner == OWNER_VMM)
+			rc = wire_set_cause(cause, -EPROTO, "effect %zu (bind): GSI %u is "
+			    "routed by the VMM, not irqchipd", i, effects[i].gsi);
+		if (rc == 0 && (effects[i].kind == EFFECT_BIND ||
+		    effects[i].kind == EFFECT_UNBIND) &&
+		    (effects[i].notifier = notifier_index(kvm, effects[i].chip,
+		    effects[i].line)) < 0)
+			rc = wire_set_cause(cause, -EPROTO, "effect %zu (%s): chip %.63s line %u "
+			    "has no notifier registered with irqchip_kvm_add_notifier", i,
+			    effects[i].kind == EFFECT_BIND ? "bind" : "unbind", effects[i].chip,
+			    effects[i].line);
 		if (rc == 0)
 			rc = check_applicable(kvm, &effects[i], i, cause);
 		if (rc == 0 && effects[i].kind == EFFECT_CPU_IRQ && kvm->cb.cpu_irq == NULL &&
@@ -1304,36 +1479,79 @@ irqchip_kvm_apply_effects(struct irqchip_kvm *kvm, json_object *effects, char **
 	return rc;
 }
 
+/*
+ * Tells irqchipd that KVM has the routes of the reply that carried token seq
+ * (a client that negotiated "route-commit"): it held the irqfd deliveries on
+ * those GSIs until now. Lock held.
+ */
+static int
+route_commit(struct irqchip_kvm *kvm, json_object *seq, char **cause)
+{
+	json_object *args = json_object_new_object(), *ret = NULL;
+	int rc;
+
+	json_object_object_add(args, "seq", json_object_get(seq));
+	rc = irqchip_client_call(kvm->client, "route-commit", args, NULL, 0, &ret, NULL,
+	    cause);
+	json_object_put(args);
+	json_object_put(ret);
+	if (rc < 0)
+		return wrap_cause(cause, rc, "route-commit");
+	kvm->stats.route_commits++;
+	return 0;
+}
+
+/* One forwarded request: the call, its effects, its route commit; lock held. */
+static int
+call_apply_locked(struct irqchip_kvm *kvm, const char *command, json_object *args,
+    const int *fds, unsigned nfds, json_object **reply, char **cause)
+{
+	json_object *effects, *seq;
+	int rc;
+
+	rc = irqchip_client_call(kvm->client, command, args, fds, nfds, reply, NULL, cause);
+	if (rc == 0 && json_object_object_get_ex(*reply, "effects", &effects)) {
+		rc = apply(kvm, effects, cause);
+		if (rc < 0)
+			wrap_cause(cause, rc, command);
+	}
+	if (rc == 0 && json_object_object_get_ex(*reply, "commit", &seq))
+		rc = route_commit(kvm, seq, cause);
+	return rc;
+}
+
+/* Detached while irqchipd is being replaced: waits for the new one. Lock held. */
+static int
+wait_client_locked(struct irqchip_kvm *kvm, const char *command, char **cause)
+{
+	while (kvm->client == NULL && kvm->detached)
+		pthread_cond_wait(&kvm->attached, &kvm->lock);
+	if (kvm->client == NULL)
+		return wire_set_cause(cause, -ENOTCONN, "%s: no irqchipd client attached",
+		    command);
+	return 0;
+}
+
 int
 irqchip_kvm_call(struct irqchip_kvm *kvm, const char *command, json_object *args,
     const int *fds, unsigned nfds, json_object **ret, char **cause)
 {
-	json_object *reply = NULL, *effects;
+	json_object *reply = NULL;
 	int rc;
 
 	if (ret != NULL)
 		*ret = NULL;
 	pthread_mutex_lock(&kvm->lock);
-	/* Detached while irqchipd is being replaced: wait for the new one. */
-	while (kvm->client == NULL && kvm->detached)
-		pthread_cond_wait(&kvm->attached, &kvm->lock);
-	if (kvm->client == NULL) {
+	if ((rc = wait_client_locked(kvm, command, cause)) < 0) {
 		pthread_mutex_unlock(&kvm->lock);
-		return wire_set_cause(
-		    cause, -ENOTCONN, "%s: no irqchipd client attached", command);
+		return rc;
 	}
 	/*
 	 * The lock stays held from the request to the last effect: two vCPUs'
 	 * requests are answered in order, and their route changes must reach KVM
 	 * in the same order or an older route could overwrite a newer one.
 	 */
-	rc = irqchip_client_call(
-	    kvm->client, command, args, fds, nfds, &reply, NULL, cause);
-	if (rc == 0 && json_object_object_get_ex(reply, "effects", &effects)) {
-		rc = apply(kvm, effects, cause);
-		if (rc < 0)
-			wrap_cause(cause, rc, command);
-	}
+	rc = call_apply_locked(kvm, command, args, fds, nfds, &reply, cause);
 	pthread_mutex_unlock(&kvm->lock);
 	if (rc == 0 && ret != NULL)
 		*ret = reply;
@@ -1467,3 +1685,100 @@ irqchip_kvm_handle_event(struct irqchip_kvm *kvm, json_object *event, char **cau
 	pthread_mutex_unlock(&kvm->lock);
 	return rc;
 }
+
+int
+irqchip_kvm_add_notifier(struct irqchip_kvm *kvm, const char *chip_id, unsigned line,
+    int fd, int resample_fd, char **cause)
+{
+	struct notifier *n, *grown;
+	int rc;
+
+	if (chip_id == NULL || strlen(chip_id) >= sizeof n->id)
+		return wire_set_cause(cause, -EINVAL, "a chip id is 1 to %zu characters",
+		    sizeof n->id - 1);
+	pthread_mutex_lock(&kvm->lock);
+	if (notifier_index(kvm, chip_id, line) >= 0) {
+		pthread_mutex_unlock(&kvm->lock);
+		return wire_set_cause(cause, -EEXIST, "chip %s line %u already has a notifier",
+		    chip_id, line);
+	}
+	grown = realloc(kvm->notifiers, (kvm->nnotifiers + 1) * sizeof *grown);
+	if (grown == NULL) {
+		pthread_mutex_unlock(&kvm->lock);
+		return wire_set_cause(cause, -ENOMEM, "out of memory");
+	}
+	kvm->notifiers = grown;
+	n = &kvm->notifiers[kvm->nnotifiers];
+	memset(n, 0, sizeof *n);
+	snprintf(n->id, sizeof n->id, "%s", chip_id);
+	n->line = line;
+	n->level = resample_fd >= 0;
+	n->bound_gsi = -1;
+	n->resample_fd = -1;
+	/* Our own copies: irqchipd gets others, and KVM_IRQFD takes ours on a bind. */
+	if ((n->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0 || (n->level &&
+	    (n->resample_fd = fcntl(resample_fd, F_DUPFD_CLOEXEC, 3)) < 0)) {
+		rc = wire_set_cause(cause, -errno, "cannot duplicate the eventfd: %s",
+		    strerror(errno));
+		if (n->fd >= 0)
+			close(n->fd);
+		pthread_mutex_unlock(&kvm->lock);
+		return rc;
+	}
+	kvm->nnotifiers++;
+	if ((rc = wait_client_locked(kvm, "notifier-add", cause)) == 0)
+		rc = send_notifier_add(kvm, n, cause);
+	if (rc < 0)
+		(void)notifier_release(kvm, kvm->nnotifiers - 1, NULL);
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+int
+irqchip_kvm_del_notifier(struct irqchip_kvm *kvm, const char *chip_id, unsigned line,
+    char **cause)
+{
+	json_object *args, *reply = NULL;
+	int idx, rc;
+
+	pthread_mutex_lock(&kvm->lock);
+	if ((idx = notifier_index(kvm, chip_id, line)) < 0) {
+		pthread_mutex_unlock(&kvm->lock);
+		return wire_set_cause(cause, -ENOENT, "chip %s line %u has no notifier",
+		    chip_id, line);
+	}
+	rc = wait_client_locked(kvm, "notifier-del", cause);
+	if (rc == 0) {
+		args = json_object_new_object();
+		json_object_object_add(args, "id", json_object_new_string(chip_id));
+		json_object_object_add(args, "line", json_object_new_int64(line));
+		/* Its reply unbinds a bound one, before irqchipd forgets it. */
+		rc = call_apply_locked(kvm, "notifier-del", args, NULL, 0, &reply, cause);
+		json_object_put(args);
+		json_object_put(reply);
+	}
+	/* Ours goes whatever irqchipd said: the device is being unplugged. */
+	idx = notifier_index(kvm, chip_id, line);
+	if (idx >= 0) {
+		int rc2 = notifier_release(kvm, (unsigned)idx, rc < 0 ? NULL : cause);
+
+		if (rc == 0)
+			rc = rc2;
+	}
+	pthread_mutex_unlock(&kvm->lock);
+	return rc;
+}
+
+int
+irqchip_kvm_notifier_bound(struct irqchip_kvm *kvm, const char *chip_id, unsigned line)
+{
+	int idx, gsi;
+
+	pthread_mutex_lock(&kvm->lock);
+	idx = notifier_index(kvm, chip_id, line);
+	gsi = idx < 0 ? -ENOENT : kvm->notifiers[idx].bound_gsi;
+	pthread_mutex_unlock(&kvm->lock);
+	return gsi;
+}
+
+const char *const irqchip_kvm_capabilities[] = {"route-commit", NULL};

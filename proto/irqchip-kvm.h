@@ -95,7 +95,18 @@ struct irqchip_kvm_stats {
 	uint64_t msi_lost;   /* ... that reached no LAPIC (0, or -1 with EPERM) */
 	uint64_t irq_line;   /* KVM_IRQ_LINE calls */
 	uint64_t effects;    /* effects applied */
+	uint64_t binds;	     /* notifier eventfds bound with KVM_IRQFD (bypass) */
+	uint64_t unbinds;    /* ... and deassigned */
+	uint64_t route_commits; /* route-commit acknowledgements sent */
 };
+
+/*
+ * Capabilities to pass to irqchip_client_negotiate on the client this
+ * library will drive: "route-commit" (irqchipd holds irqfd deliveries on a
+ * GSI whose new route this library has not yet given KVM, and the library
+ * acknowledges each such reply). NULL-terminated.
+ */
+extern const char *const irqchip_kvm_capabilities[];
 
 /*
  * Wraps a VM created with KVM_CAP_SPLIT_IRQCHIP (reserved_routes = the value
@@ -194,13 +205,40 @@ int irqchip_kvm_unbind_irqfds(
 int irqchip_kvm_irqfd(struct irqchip_kvm *, unsigned gsi);
 
 /*
+ * A device's eventfd wired to a chip input (notifier-add). resample_fd -1:
+ * an edge input, each write one edge; otherwise a level input asserted by a
+ * write until the line's EOI, which writes resample_fd. The library keeps a
+ * duplicate of each (the caller keeps its own fds) and re-registers them
+ * with a new client in irqchip_kvm_set_client.
+ *
+ * Kernel bypass: an edge notifier is registered with "bypass". While its
+ * input is static (an unmasked edge IOAPIC entry) irqchipd answers with a
+ * "bind" effect and the library binds its copy to the input's GSI with
+ * KVM_IRQFD: the device's writes then reach the guest without waking
+ * irqchipd. An "unbind" in the reply to the guest's write that masks,
+ * retargets or re-triggers the entry deassigns it before the write completes.
+ * -EEXIST if chip_id/line already has one.
+ */
+int irqchip_kvm_add_notifier(struct irqchip_kvm *, const char *chip_id, unsigned line,
+    int fd, int resample_fd, char **cause);
+/* notifier-del, then the library's copies are unbound and closed; -ENOENT if none. */
+int irqchip_kvm_del_notifier(struct irqchip_kvm *, const char *chip_id, unsigned line,
+    char **cause);
+/* The GSI the notifier's eventfd is bound to (bypass), -1 if none, -ENOENT if no notifier. */
+int irqchip_kvm_notifier_bound(struct irqchip_kvm *, const char *chip_id, unsigned line);
+
+/*
  * Applies an "effects" array (borrowed; NULL = nothing) in order. Everything is
  * validated first: an unknown kind or a bad field applies nothing and returns
  * -EPROTO. The effects applied, and what each must satisfy:
  *   route {gsi, address, data, devid?}: a KVM_SET_GSI_ROUTING MSI entry;
  *   unroute {gsi}: removes a route irqchipd set (others are left alone);
  *   signal-msi {address, data, devid?}: KVM_SIGNAL_MSI;
- *   irq-line {gsi, level}: KVM_IRQ_LINE.
+ *   irq-line {gsi, level}: KVM_IRQ_LINE;
+ *   bind {id, line, gsi}: KVM_IRQFD of the copy of a notifier registered with
+ *     irqchip_kvm_add_notifier, after the routes before it are committed; the
+ *     GSI must carry an edge route of irqchipd's;
+ *   unbind {id, line}: KVM_IRQFD_FLAG_DEASSIGN of that copy (if bound).
  * A route or irq-line GSI must lie in a range irqchipd's chips announce in
  * query-chips ("gsis"; read again when a GSI is not found), or, before any
  * client has reported one, below reserved_routes; never on a VMM route. On

@@ -619,6 +619,29 @@ ioapic_pins(const struct ioapic *s)
 	return s->pins;
 }
 
+bool
+ioapic_pin_edge_static(const struct ioapic *s, unsigned pin, unsigned source,
+    struct ioapic_msi *route)
+{
+	const struct ioapic_pin_state	*p;
+	struct ioapic_msi		 msg;
+
+	if (pin >= s->pins || source >= IOAPIC_MAX_SOURCES)
+		return false;
+	p = &s->pin[pin].st;
+	if (p->rte & (IOAPIC_RTE_MASK | IOAPIC_RTE_TRIGGER))
+		return false;
+	if (ioapic_rte_reserved_delmod(p->rte) || !p->routed)
+		return false;
+	if ((p->sources & ~(1U << source)) != 0)
+		return false;
+	ioapic_rte_to_msi(p->rte, &msg);
+	if (msg.address != p->route.address || msg.data != p->route.data)
+		return false;
+	*route = msg;
+	return true;
+}
+
 int
 ioapic_get_counters(const struct ioapic *s, unsigned pin,
     struct ioapic_pin_counters *c)

@@ -167,6 +167,16 @@ void ioapic_announce_routes(struct ioapic *);
  * came and went meanwhile are not latched, as on the 82093AA.
  */
 void ioapic_resync(struct ioapic *);
+/*
+ * Whether an edge from source on pin is, as the entry stands, exactly one
+ * MSI through the pin's announced route and nothing else: an unmasked
+ * edge-triggered entry with a valid delivery mode (82093AA datasheet 3.2.4,
+ * 3.3.2), whose announced route is the entry's message, and no other source
+ * holding the wired-OR line high (a pulse would then be no edge at all).
+ * Fills *route when true. Such a pin's edges may bypass the emulation.
+ */
+bool ioapic_pin_edge_static(const struct ioapic *, unsigned pin, unsigned source,
+    struct ioapic_msi *route);
 
 /* -EINVAL if pin is out of range. */
 int ioapic_get_counters(const struct ioapic *, unsigned pin, struct ioapic_pin_counters *);
