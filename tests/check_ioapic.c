@@ -1127,6 +1127,40 @@ START_TEST(test_edge_pulse_line_held)
 }
 END_TEST
 
+/*
+ * What may bypass the emulation: an unmasked edge entry with a valid delivery
+ * mode whose route is announced and equals its message, with no other source
+ * high (82093AA 3.2.4, 3.3.2); nothing else.
+ */
+START_TEST(test_edge_static)
+{
+	struct ioapic_msi m;
+
+	/* Reset: masked. */
+	ck_assert(!ioapic_pin_edge_static(io, 2, 1, &m));
+	rte_write(io, 2, edge_entry(0x30, 1));
+	ck_assert(ioapic_pin_edge_static(io, 2, 1, &m));
+	ck_assert_uint_eq(m.address, 0xfee01000);
+	ck_assert_uint_eq(m.data, 0x0030);
+	/* Its own source high does not matter; another one does (wired-OR). */
+	ck_assert_int_eq(ioapic_set_irq(io, 2, 1, true), 0);
+	ck_assert(ioapic_pin_edge_static(io, 2, 1, &m));
+	ck_assert(!ioapic_pin_edge_static(io, 2, 0, &m));
+	ck_assert_int_eq(ioapic_set_irq(io, 2, 1, false), 0);
+	ck_assert(ioapic_pin_edge_static(io, 2, 0, &m));
+	/* Masked, level-triggered, a reserved delivery mode: no. */
+	rte_write(io, 2, edge_entry(0x30, 1) | RTE_MASKED);
+	ck_assert(!ioapic_pin_edge_static(io, 2, 1, &m));
+	rte_write(io, 2, edge_entry(0x30, 1) | RTE_LEVEL);
+	ck_assert(!ioapic_pin_edge_static(io, 2, 1, &m));
+	rte_write(io, 2, edge_entry(0x30, 1) | 3u << 8);
+	ck_assert(!ioapic_pin_edge_static(io, 2, 1, &m));
+	/* Out of range. */
+	ck_assert(!ioapic_pin_edge_static(io, 200, 1, &m));
+	ck_assert(!ioapic_pin_edge_static(io, 2, 64, &m));
+}
+END_TEST
+
 START_TEST(test_edge_ignores_eoi)
 {
 	rte_write(io, 2, edge_entry(0x30, 1));
@@ -1954,6 +1988,7 @@ ioapic_suite(void)
 	tcase_add_test(tc, test_reserved_delivery_modes);
 
 	tcase_add_test(tc, test_edge_pulse_delivers_once);
+	tcase_add_test(tc, test_edge_static);
 	tcase_add_test(tc, test_edge_held_line_delivers_once);
 	tcase_add_test(tc, test_edge_masked_dropped);
 	tcase_add_test(tc, test_edge_pulse_line_held);
