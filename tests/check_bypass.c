@@ -209,21 +209,28 @@ START_TEST(bypass_refusals)
 }
 END_TEST
 
+/* GSI 5's irqfd (*irq) and an edge notifier (*dev) on pin 5, not bypassed. */
+static void
+wire_pin5(int *irq, int *dev)
+{
+	int fd;
+
+	fd = *irq = test_new_efd();
+	test_callf_fds("irqfd-add", &fd, 1, "{\"gsi\": 5, \"fd\": 0}");
+	fd = *dev = test_new_efd();
+	test_callf_fds("notifier-add", &fd, 1, "{\"id\": \"io\", \"line\": 5, \"fd\": 0, "
+	    "\"mode\": \"edge\"}");
+}
+
 START_TEST(route_commit_holds_irqfd)
 {
-	int irq, dev, fds[1];
+	int irq, dev;
 	json_object *ret;
 	int64_t seq;
 	char *why;
 
 	daemon_up(true);
-	irq = test_new_efd();
-	dev = test_new_efd();
-	fds[0] = irq;
-	test_callf_fds("irqfd-add", fds, 1, "{\"gsi\": 5, \"fd\": 0}");
-	fds[0] = dev;
-	test_callf_fds("notifier-add", fds, 1, "{\"id\": \"io\", \"line\": 5, \"fd\": 0, "
-	    "\"mode\": \"edge\"}");
+	wire_pin5(&irq, &dev);
 
 	/* The reply that routes GSI 5 carries the token to acknowledge. */
 	ret = rte_low(5, 0x45);
@@ -261,17 +268,11 @@ END_TEST
 
 START_TEST(route_commit_not_negotiated)
 {
-	int irq, dev, fds[1];
+	int irq, dev;
 	json_object *ret;
 
 	daemon_up(false);
-	irq = test_new_efd();
-	dev = test_new_efd();
-	fds[0] = irq;
-	test_callf_fds("irqfd-add", fds, 1, "{\"gsi\": 5, \"fd\": 0}");
-	fds[0] = dev;
-	test_callf_fds("notifier-add", fds, 1, "{\"id\": \"io\", \"line\": 5, \"fd\": 0, "
-	    "\"mode\": \"edge\"}");
+	wire_pin5(&irq, &dev);
 	ret = rte_low(5, 0x45);
 	ck_assert_msg(!json_object_object_get_ex(ret, "commit", NULL), "%s", test_js(ret));
 	test_efd_signal(dev, 1);
