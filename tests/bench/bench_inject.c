@@ -62,11 +62,16 @@
  * (call 0.5 us, round trip about half) depended on the rows before it: the
  * figures were not comparable from run to run.
  *
- * The spinning guest on this host: a vCPU that is running guest code sees a
- * new interrupt only after hundreds of microseconds (kvm_pvm injects pending
- * LAPIC interrupts at the vCPU's next exit, SPECS.md section 0), for every
- * row alike; the daemon rows can come out faster there because the daemon's
- * work itself makes the vCPU exit sooner.
+ * What this host does (seen, not explained): while this thread spins, a vCPU
+ * running guest code sees a new interrupt only after hundreds of
+ * microseconds (spin RT of the direct, notifier and embedded rows), yet
+ * about 60 us when this thread blocks for a reply (the JSON row); and 1-2 %
+ * of the wake-ups of a halted vCPU take 3-5 ms in the rows where it spins,
+ * none in the JSON row. That fits an outer host that at times runs this
+ * VM's two vCPUs on one physical CPU (its command line has sched_vcpu_pack),
+ * so a spinning measurer delays the other vCPU until a time slice ends:
+ * pinning inside cannot prevent it (PAUSE in the loops did not help), the
+ * medians of the halting guest are the figures to compare.
  */
 #include "config.h"
 
