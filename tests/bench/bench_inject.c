@@ -6,7 +6,7 @@
  *
  *   bench_inject [--iterations N] [--burst N] [--gap-us N] [--halt-poll-ns N]
  *                [--measure-cpu N] [--worker-cpu N] [--daemon-cpu N]
- *                [--daemon PATH] [--json]
+ *                [--daemon PATH] [--json] [--only ROW,...]
  *
  * Columns (microseconds unless named otherwise):
  *   call      the trigger call's time in the VMM thread (an ioctl, a write, a
@@ -651,6 +651,18 @@ static const struct row rows[] = {
 
 /* Set-up. */
 
+/* key is an item of the comma-separated list. */
+static bool
+listed(const char *list, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (const char *p = strstr(list, key); p != NULL; p = strstr(p + 1, key))
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
 static pid_t
 start_daemon(const char *prog, const char *sock)
 {
@@ -986,6 +998,7 @@ main(int argc, char **argv)
 		{ "daemon-cpu", required_argument, NULL, 'D' },
 		{ "daemon", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench b = {
@@ -993,6 +1006,7 @@ main(int argc, char **argv)
 		.measure_cpu = 0, .worker_cpu = 1, .daemon_cpu = -1, .irqfd_fd = -1, .notifier_fd = -1,
 	};
 	const char *daemon_prog = "daemon/irqchipd";
+	const char *only = NULL;
 	char dir[] = "/tmp/irqchipd-bench.XXXXXX", sock[64], *cause = NULL;
 	struct testvm_config cfg = { .ncpus = 1, .timeout_s = 3600 };
 	struct irqchip_client *client;
@@ -1003,7 +1017,7 @@ main(int argc, char **argv)
 	json_object *args;
 	int opt, rc, status;
 
-	while ((opt = getopt_long(argc, argv, "n:b:g:p:m:w:D:d:j", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:b:g:p:m:w:D:d:jo:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': b.iterations = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'b': b.burst = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -1014,6 +1028,7 @@ main(int argc, char **argv)
 		case 'D': b.daemon_cpu = atoi(optarg); break;
 		case 'd': daemon_prog = optarg; break;
 		case 'j': json_out = true; break;
+		case 'o': only = optarg; break;
 		default: return 2;
 		}
 	}
@@ -1078,7 +1093,10 @@ main(int argc, char **argv)
 	memset(res, 0, sizeof res);
 	for (unsigned i = 0; i < NROWS; i++) {
 		res[i].cpu_s_per_m = NAN;
-		rows[i].run(&b, &res[i]);
+		if (only != NULL && !listed(only, rows[i].key))
+			res[i].na = "skipped (--only)";
+		else
+			rows[i].run(&b, &res[i]);
 		/* Progress, for people at a terminal. */
 		if (!json_out && isatty(2))
 			fprintf(stderr, "%s%s", i == 0 ? "bench_inject: measured " : " ",
