@@ -68,9 +68,9 @@
  * What this host does (seen, not explained): while this thread spins, a vCPU
  * running guest code sees a new interrupt only after hundreds of
  * microseconds (spin RT of the direct, notifier and embedded rows), yet
- * about 60 us when this thread blocks for a reply (the JSON row); and 1-2 %
- * of the wake-ups of a halted vCPU take 3-5 ms in the rows where it spins,
- * none in the JSON row. That fits an outer host that at times runs this
+ * about 60 us when this thread blocks for a reply (the JSON row); and at
+ * least 1 % of the wake-ups of a halted vCPU take over 3 ms (halt RT p99) in
+ * the rows where it spins, none in the JSON row. That fits an outer host that at times runs this
  * VM's two vCPUs on one physical CPU (its command line has sched_vcpu_pack),
  * so a spinning measurer delays the other vCPU until a time slice ends:
  * pinning inside cannot prevent it (PAUSE in the loops did not help), the
