@@ -601,15 +601,16 @@ row_notifier(struct bench *b, struct result *r)
 }
 
 /*
- * BYPASS (not built on this branch). To fill in: an eventfd registered with
- * irqchip_kvm_add_notifier(b->kvm, TESTVM_CHIP_ID, PIN_BYPASS, fd, "edge",
- * -1, &cause) after program_pin(b->vm, PIN_BYPASS, VEC_BYPASS) (an unmasked
- * edge pin, so irqchipd has the library bind it with KVM_IRQFD to GSI
- * PIN_BYPASS); check that the bypass is in force (the daemon's CPU for the row
- * should be about 0), then measure(b, &p, r) with
- * p = { trig_eventfd, VEC_BYPASS, fd, OWNER_DAEMON, 0 }. row_notifier must
- * keep its raw "notifier-add" (no library dup) so it still measures the
- * forwarded path.
+ * BYPASS (not built on this branch). To fill in, with main's API: an
+ * eventfd fd registered with irqchip_kvm_add_notifier(b->kvm, TESTVM_CHIP_ID,
+ * PIN_BYPASS, fd, -1, &cause) after program_pin(b->vm, PIN_BYPASS,
+ * VEC_BYPASS) (an unmasked edge pin, so irqchipd answers with a "bind" effect
+ * and the library binds its copy with KVM_IRQFD to GSI PIN_BYPASS); check
+ * irqchip_kvm_notifier_bound(b->kvm, TESTVM_CHIP_ID, PIN_BYPASS) ==
+ * PIN_BYPASS (the row's daemon CPU should then be about 0), and
+ * measure(b, &p, r) with p = { trig_eventfd, VEC_BYPASS, fd, OWNER_DAEMON, 0 }.
+ * row_notifier keeps its raw "notifier-add" (no "bypass", no library copy)
+ * so that it still measures the path through the daemon.
  */
 static void
 row_bypass(struct bench *b, struct result *r)
