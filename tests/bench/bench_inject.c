@@ -150,6 +150,10 @@ struct path {
 	int fd;			/* for trig_eventfd */
 	enum cpu_owner owner;
 	unsigned sleep_before_us; /* nanosleep before each sample, off the clock */
+	/* Throughput only, both may be NULL: post sends without waiting (instead
+	   of trigger), flush waits for the burst's posts. */
+	void (*post)(struct bench *, const struct path *);
+	void (*flush)(struct bench *, const struct path *);
 };
 
 struct figure {
@@ -472,7 +476,9 @@ throughput(struct bench *b, const struct path *p, struct result *r)
 		seen = count(b, p->vector);
 		t0 = last = now_us();
 		for (unsigned k = 0; k < b->burst; k++)
-			p->trigger(b, p);
+			(p->post != NULL ? p->post : p->trigger)(b, p);
+		if (p->flush != NULL)
+			p->flush(b, p);
 		r->sent += b->burst;
 		/* Sending is busy time too; deliveries meanwhile are seen below. */
 		last = now_us();
@@ -542,7 +548,7 @@ measure_request(struct bench *b, const struct path *p, struct result *r)
 static void
 row_signal_msi(struct bench *b, struct result *r)
 {
-	struct path p = { trig_signal_msi, VEC_SIGNAL_MSI, -1, OWNER_DAEMON, 0 };
+	struct path p = { trig_signal_msi, VEC_SIGNAL_MSI, -1, OWNER_DAEMON, 0, NULL, NULL };
 
 	measure(b, &p, r);
 }
@@ -550,7 +556,7 @@ row_signal_msi(struct bench *b, struct result *r)
 static void
 row_irqfd(struct bench *b, struct result *r)
 {
-	struct path p = { trig_eventfd, VEC_IRQFD, b->irqfd_fd, OWNER_DAEMON, 0 };
+	struct path p = { trig_eventfd, VEC_IRQFD, b->irqfd_fd, OWNER_DAEMON, 0, NULL, NULL };
 
 	measure(b, &p, r);
 }
@@ -558,20 +564,24 @@ row_irqfd(struct bench *b, struct result *r)
 static void
 row_json_pulse(struct bench *b, struct result *r)
 {
-	struct path p = { trig_pulse, VEC_PULSE, -1, OWNER_DAEMON, 0 };
+	struct path p = { trig_pulse, VEC_PULSE, -1, OWNER_DAEMON, 0, NULL, NULL };
 
 	measure(b, &p, r);
 }
 
 /*
- * RING (not built on this branch). To fill in: bind a ring to this thread
- * with irqchip_kvm_ring_create(b->kvm, nslots, &ring, &cause) (once, for
- * both ring rows; the JSON row above must run before it, since afterwards
- * irqchip_kvm_pulse goes through the ring), program_pin(PIN_PULSE, VEC_RING)
- * so its deliveries are told apart, and measure(b, &p, r) with
- * p = { trig_pulse, VEC_RING, -1, OWNER_DAEMON, 0 }. For throughput, if the
- * ring's async post/flush calls are wanted, give it its own trigger (post)
- * and flush once per burst.
+ * RING (not built on this branch). To fill in, with ring13's API: once, for
+ * both ring rows, irqchip_kvm_ring_create(b->kvm, 0, &ring, &cause) on this
+ * thread (the JSON row must run before it: afterwards irqchip_kvm_pulse on
+ * this thread goes through the ring) and program_pin(b->vm, PIN_PULSE,
+ * VEC_RING) so that its deliveries are told apart; then measure(b, &p, r)
+ * with p = { trig_pulse, VEC_RING, -1, OWNER_DAEMON, 0 }, and for throughput
+ * p.post = a trigger calling irqchip_kvm_ring_post_pulse, p.flush = one
+ * calling irqchip_kvm_ring_flush. irqchip_kvm_ring_get_stats before and after
+ * tells whether the daemon was awake (doorbells about 0 here). Placement: the
+ * daemon spins for its poll window after each record, on --daemon-cpu, which
+ * it shares with this (spinning) thread or with the vCPU: say which in the
+ * row's label or try both.
  */
 static void
 row_ring_spin(struct bench *b, struct result *r)
@@ -582,8 +592,10 @@ row_ring_spin(struct bench *b, struct result *r)
 
 /*
  * RING after sleep (not built on this branch): as row_ring_spin but with
- * p.sleep_before_us = 1000, so that the daemon's ring consumer has stopped
- * polling and gone to sleep before each trigger (the sleep is off the clock).
+ * p.sleep_before_us longer than the daemon's spin window (ring-add returns it
+ * as "poll-us"; irqchipd --poll-us), so that each record finds the daemon
+ * asleep and rings the doorbell (the ring's stats: doorbells about equal to
+ * records). The sleep is off the clock.
  */
 static void
 row_ring_sleep(struct bench *b, struct result *r)
@@ -595,7 +607,8 @@ row_ring_sleep(struct bench *b, struct result *r)
 static void
 row_notifier(struct bench *b, struct result *r)
 {
-	struct path p = { trig_eventfd, VEC_NOTIFIER, b->notifier_fd, OWNER_DAEMON, 0 };
+	struct path p = { trig_eventfd, VEC_NOTIFIER, b->notifier_fd, OWNER_DAEMON, 0, NULL,
+		NULL };
 
 	measure(b, &p, r);
 }
@@ -622,7 +635,8 @@ row_bypass(struct bench *b, struct result *r)
 static void
 row_embedded(struct bench *b, struct result *r)
 {
-	struct path p = { trig_embedded_pulse, VEC_EMBEDDED, -1, OWNER_EMBEDDED, 0 };
+	struct path p = { trig_embedded_pulse, VEC_EMBEDDED, -1, OWNER_EMBEDDED, 0, NULL,
+		NULL };
 
 	measure(b, &p, r);
 }
@@ -630,7 +644,7 @@ row_embedded(struct bench *b, struct result *r)
 static void
 row_mmio_read(struct bench *b, struct result *r)
 {
-	struct path p = { trig_mmio_read, 0, -1, OWNER_DAEMON, 0 };
+	struct path p = { trig_mmio_read, 0, -1, OWNER_DAEMON, 0, NULL, NULL };
 
 	measure_request(b, &p, r);
 }
