@@ -127,20 +127,18 @@ queue_bound(const struct server *srv)
 	return srv->opts.send_queue != 0 ? srv->opts.send_queue : SEND_QUEUE_DEFAULT;
 }
 
+/* Sends msg, already serialized as s (len bytes), or queues it. */
 static int
-client_send_kind(struct client *c, json_object *msg, bool event)
+client_send_text(struct client *c, const char *s, size_t len, bool event)
 {
 	struct server *srv = c->srv;
 	struct outmsg *m;
-	const char *s;
-	size_t len;
 	int rc;
 
 	if (c->closing) {
 		srv->stats.discarded++;
 		return -ECONNRESET;
 	}
-	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
 	if (s == NULL || len > WIRE_MAX_MESSAGE) {
 		/* Replies page or turn into an error; an event this long is a bug here. */
 		srv->stats.discarded++;
@@ -187,6 +185,20 @@ client_send_kind(struct client *c, json_object *msg, bool event)
 	c->nqueued++;
 	srv->stats.queued++;
 	return 0;
+}
+
+static int
+client_send_kind(struct client *c, json_object *msg, bool event)
+{
+	const char *s;
+	size_t len = 0;
+
+	if (c->closing) {
+		c->srv->stats.discarded++;
+		return -ECONNRESET;
+	}
+	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	return client_send_text(c, s, len, event);
 }
 
 int
@@ -274,12 +286,33 @@ send_partials(struct client *c, json_object *ret, bool has_id, json_object *id)
 		json_object_put(rest);
 }
 
+/*
+ * The reply message, serialized once: almost every reply fits a packet, and
+ * only one that does not (checked on the whole message, which is longer
+ * than its return object) is measured again the way send_partials needs.
+ */
 void
 send_reply(struct client *c, struct reply *r, bool has_id, json_object *id)
 {
 	struct server *srv = c->srv;
 	json_object *msg = json_object_new_object();
+	const char *s;
+	size_t len = 0;
 
+	if (r->err_desc == NULL) {
+		json_object_object_add(msg, "return", json_object_get(r->ret));
+		if (has_id)
+			json_object_object_add(msg, "id", json_object_get(id));
+		s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+		if (s != NULL && len + ENVELOPE_RESERVE <= WIRE_MAX_MESSAGE) {
+			srv->stats.replies++;
+			(void)client_send_text(c, s, len, false);
+			json_object_put(msg);
+			return;
+		}
+		json_object_put(msg);
+		msg = json_object_new_object();
+	}
 	if (r->err_desc == NULL && json_len(r->ret) + ENVELOPE_RESERVE > WIRE_MAX_MESSAGE) {
 		send_partials(c, r->ret, has_id, id);
 		if (json_len(r->ret) + ENVELOPE_RESERVE > WIRE_MAX_MESSAGE) {

@@ -88,8 +88,9 @@ sandbox_drop_privileges(const char *user, const char *group, char **cause)
 #ifdef SANDBOX_ARCH
 /*
  * What the daemon calls once it serves: the loop, sockets and eventfds,
- * guest memory, the clock, the log (and syslog's reconnect), /proc/self/fd
- * for query-status, getrandom for a new session token, unlink at exit.
+ * guest memory, the clock and the IOAPIC's throttle timerfd, the log (and
+ * syslog's reconnect), /proc/self/fd for query-status, getrandom for a new
+ * session token, unlink at exit.
  */
 static const int allowed[] = {
 	SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64, SYS_pwrite64,
@@ -103,7 +104,8 @@ static const int allowed[] = {
 	SYS_getrandom, SYS_exit, SYS_exit_group, SYS_rt_sigreturn, SYS_rt_sigprocmask,
 	SYS_rt_sigaction, SYS_restart_syscall, SYS_futex, SYS_getpid, SYS_gettid,
 	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_tgkill, SYS_prlimit64,
-	SYS_sched_yield, SYS_statx, SYS_timerfd_settime, SYS_timerfd_gettime,
+	SYS_sched_yield, SYS_statx, SYS_timerfd_create, SYS_timerfd_settime,
+	SYS_timerfd_gettime,
 #ifdef SYS_epoll_wait
 	SYS_epoll_wait,
 #endif

@@ -708,6 +708,54 @@ START_TEST(edge_pulses)
 }
 END_TEST
 
+/* Waits until the boot CPU has executed more than n mailbox HLTs. */
+static void
+wait_halts(uint32_t n)
+{
+	int64_t deadline = testvm_now_ms() + WAIT_MS;
+
+	while (testvm_shared_u32(E.vm, SH_HALTS) <= n) {
+		ck_assert_msg(testvm_now_ms() < deadline, "the guest did not halt (%u HLTs)",
+		    testvm_shared_u32(E.vm, SH_HALTS));
+		testvm_sleep_ms(1);
+	}
+}
+
+/*
+ * The idle mode the benchmark uses: the boot CPU halts between interrupts,
+ * still serves commands (each wakes it with TESTVM_WAKE_VECTOR), halts again
+ * after an interrupt, and spins again when told.
+ */
+START_TEST(halting_guest)
+{
+	char *cause = NULL;
+	uint32_t h;
+	int rc;
+
+	boot(1, 0);
+	rc = testvm_set_idle(E.vm, true, &cause);
+	ck_assert_ok(rc, cause);
+	wait_halts(0);
+	rte(1, 0x41, false, false, 0, false);
+	expect_one(0, TESTVM_WAKE_VECTOR);
+	for (int i = 0; i < 3; i++) {
+		h = testvm_shared_u32(E.vm, SH_HALTS);
+		pulse(1);
+		expect_one(0, 0x41);
+		wait_halts(h);
+	}
+	rc = testvm_set_idle(E.vm, false, &cause);
+	ck_assert_ok(rc, cause);
+	expect_one(0, TESTVM_WAKE_VECTOR);
+	h = testvm_shared_u32(E.vm, SH_HALTS);
+	pulse(1);
+	expect_one(0, 0x41);
+	check_exact();
+	ck_assert_uint_eq(testvm_shared_u32(E.vm, SH_HALTS), h); /* spinning now */
+	shutdown_all();
+}
+END_TEST
+
 START_TEST(level_eoi)
 {
 	uint64_t eois;
@@ -1487,6 +1535,7 @@ e2e_suite(void)
 		const TTest *test;
 	} tests[] = {
 	    {"edge_pulses", edge_pulses},
+	    {"halting_guest", halting_guest},
 	    {"level_eoi", level_eoi},
 	    {"level_redelivery_while_high", level_redelivery_while_high},
 	    {"masked_edge_dropped", masked_edge_dropped},

@@ -14,7 +14,8 @@
  *    as an OS does;
  *  - every CPU counts each vector it receives in SH_COUNTS[cpu][vector];
  *  - the boot CPU then serves the command mailbox (testvm-abi.h) with
- *    interrupts enabled; the APs halt with interrupts enabled.
+ *    interrupts enabled, spinning or (SH_IDLE) halting between commands;
+ *    the APs halt with interrupts enabled.
  *
  * Each ISR: count; if the host asked, exit to it (an `out`) and mask a pin;
  * spin while the host holds the vector; count the EOI it is about to write,
@@ -200,12 +201,35 @@ all_online:
 	movl $TESTVM_IOAPIC_GPA, %esi
 	sti
 
-/* The mailbox: a command is pending while SH_CMD_SEQ != SH_DONE_SEQ. */
+/*
+ * The mailbox: a command is pending while SH_CMD_SEQ != SH_DONE_SEQ. While
+ * none is, the boot CPU spins with interrupts enabled, or halts between
+ * interrupts when the VMM set SH_IDLE to TESTVM_IDLE_HALT (it then sends
+ * TESTVM_WAKE_VECTOR after posting a command). The check and the HLT run with
+ * interrupts off and STI's one-instruction shadow makes STI; HLT atomic, so an
+ * interrupt that arrives after the check wakes the HLT instead of being taken
+ * before it. SH_HALTS counts the HLTs, so that the VMM can tell the guest went
+ * back to sleep after an interrupt.
+ */
 mailbox:
 	movl SHARED + SH_CMD_SEQ, %ebp
 	cmpl SHARED + SH_DONE_SEQ, %ebp
 	jne 1f
+	cmpl $TESTVM_IDLE_HALT, SHARED + SH_IDLE
+	je 2f
 	pause
+	jmp mailbox
+2:	cli
+	movl SHARED + SH_CMD_SEQ, %ebp
+	cmpl SHARED + SH_DONE_SEQ, %ebp
+	jne 3f
+	cmpl $TESTVM_IDLE_HALT, SHARED + SH_IDLE
+	jne 3f
+	lock incl SHARED + SH_HALTS
+	sti
+	hlt
+	jmp mailbox
+3:	sti
 	jmp mailbox
 1:	movl SHARED + SH_CMD, %eax
 	movl SHARED + SH_ARG0, %ebx

@@ -45,6 +45,8 @@
 #define SH_HELD 0x040	  /* u32[4]: per CPU, vector + 1 while an ISR holds */
 #define SH_MODE 0x050	  /* u32: TESTVM_MODE_*, set by the VMM before the guest runs */
 #define SH_LAPIC_VER 0x054 /* u32: the boot CPU's LAPIC version register */
+#define SH_IDLE 0x058	  /* u32: TESTVM_IDLE_*, how the boot CPU waits for commands */
+#define SH_HALTS 0x05c	  /* u32: HLTs the boot CPU executed in the mailbox loop */
 #define SH_ISR_EXIT 0x200 /* u8[256]: per vector, the ISR exits (port) before its EOI */
 #define SH_ISR_MASK 0x300 /* u8[256]: per vector, pin + 1: the ISR masks that pin
 			     before its EOI, once (it clears the byte) */
@@ -62,6 +64,15 @@
  * directed EOI, as Linux does on an x2APIC that offers it.
  */
 #define TESTVM_MODE_X2APIC 0x1
+
+/*
+ * SH_IDLE: the boot CPU spins (PAUSE) between mailbox commands, as before, or
+ * halts with interrupts enabled; a halted CPU serves a command once an
+ * interrupt wakes it, so the VMM sends TESTVM_WAKE_VECTOR after posting one.
+ */
+#define TESTVM_IDLE_SPIN 0
+#define TESTVM_IDLE_HALT 1
+#define TESTVM_WAKE_VECTOR 0xef
 
 /* Mailbox commands, served by the boot CPU with interrupts enabled. */
 #define TESTVM_CMD_PING 1	  /* result = TESTVM_PONG */

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1739,6 +1740,10 @@ testvm_cmd(struct testvm *vm, uint32_t cmd, uint32_t arg0, uint32_t arg1, uint32
 	*shared32(vm, SH_ARG1) = arg1;
 	*shared32(vm, SH_ARG2) = arg2;
 	__atomic_store_n(shared32(vm, SH_CMD_SEQ), seq, __ATOMIC_RELEASE);
+	/* A halting boot CPU reads the mailbox once an interrupt wakes it. */
+	if (testvm_shared_u32(vm, SH_IDLE) == TESTVM_IDLE_HALT &&
+	    (rc = testvm_signal_msi(vm, TESTVM_LAPIC_GPA, TESTVM_WAKE_VECTOR, cause)) < 0)
+		return rc;
 	while (testvm_shared_u32(vm, SH_DONE_SEQ) != seq) {
 		if ((rc = check_running(vm, cause)) < 0)
 			return rc;
@@ -1805,6 +1810,52 @@ testvm_guest_line(struct testvm *vm, unsigned line, int level, char **cause)
 {
 	return testvm_cmd(
 	    vm, TESTVM_CMD_LINE, line, level != 0, 0, NULL, CMD_TIMEOUT_MS, cause);
+}
+
+int
+testvm_set_idle(struct testvm *vm, bool halt, char **cause)
+{
+	__atomic_store_n(shared32(vm, SH_IDLE), halt ? TESTVM_IDLE_HALT : TESTVM_IDLE_SPIN,
+	    __ATOMIC_RELEASE);
+	if (halt)
+		return 0;
+	/* Wake it from a HLT it may be in; it then sees the flag and spins. */
+	int rc = testvm_signal_msi(vm, TESTVM_LAPIC_GPA, TESTVM_WAKE_VECTOR, cause);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int
+pin_thread(pthread_t thread, int cpu, char **cause)
+{
+	cpu_set_t set;
+	int rc;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if ((rc = pthread_setaffinity_np(thread, sizeof set, &set)) != 0)
+		return wire_set_cause(cause, -rc, "pinning a thread to CPU %d: %s", cpu,
+		    strerror(rc));
+	return 0;
+}
+
+int
+testvm_pin_threads(struct testvm *vm, int vcpu_cpu, int other_cpu, char **cause)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < vm->cfg.ncpus && vcpu_cpu >= 0; i++)
+		if (vm->vcpus[i].started &&
+		    (rc = pin_thread(vm->vcpus[i].thread, vcpu_cpu, cause)) < 0)
+			return rc;
+	if (other_cpu >= 0 && vm->ev_started && (rc = pin_thread(vm->ev_thread, other_cpu,
+	    cause)) < 0)
+		return rc;
+	if (other_cpu >= 0 && vm->watchdog_started &&
+	    (rc = pin_thread(vm->watchdog, other_cpu, cause)) < 0)
+		return rc;
+	return 0;
 }
 
 uint32_t

@@ -126,6 +126,19 @@ uint64_t testvm_rte(uint8_t vector, bool level, bool logical, uint8_t dest, bool
 /* The guest drives a pc-testdev IRQ line (an `outb` that irqchipd sees as line-set). */
 int testvm_guest_line(struct testvm *, unsigned line, int level, char **cause);
 
+/*
+ * How the built-in guest's boot CPU waits between mailbox commands: spinning
+ * with interrupts enabled (the default) or halting until an interrupt
+ * (testvm-abi.h SH_IDLE; SH_HALTS counts its HLTs). testvm_cmd wakes a halted
+ * guest with TESTVM_WAKE_VECTOR, and so does switching back to spinning.
+ */
+int testvm_set_idle(struct testvm *, bool halt, char **cause);
+/*
+ * Pins every vCPU thread to host CPU vcpu_cpu and the VM's other threads (the
+ * event thread, the watchdog) to other_cpu; -1 leaves them. After testvm_start.
+ */
+int testvm_pin_threads(struct testvm *, int vcpu_cpu, int other_cpu, char **cause);
+
 /* What the guest counted: vector received on cpu. */
 uint32_t testvm_count(struct testvm *, unsigned cpu, unsigned vector);
 void testvm_counts(struct testvm *, uint32_t counts[TESTVM_MAX_CPUS][256]);
