@@ -99,7 +99,7 @@ json_object *
 server_capabilities(const struct server *srv)
 {
 	static const char *const generic[] = { "effects", "events", "resume", "irqfd",
-	    "notifiers", "state", "memory" };
+	    "notifiers", "state", "memory", "ring" };
 	json_object *a = json_object_new_array();
 	char name[64];
 

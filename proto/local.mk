@@ -5,6 +5,7 @@ proto_libwire_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
 lib_LTLIBRARIES += proto/libirqchip.la
 include_HEADERS += proto/irqchip.h proto/irqchip-kvm.h
+include_HEADERS += proto/irqchip-ring.h
 proto_libirqchip_la_SOURCES = proto/client.c proto/irqchip-kvm.c
 proto_libirqchip_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 proto_libirqchip_la_LIBADD = proto/libwire.la $(JSONC_LIBS) -lpthread
