@@ -263,10 +263,12 @@ int irqchip_kvm_hcall(struct irqchip_kvm *, unsigned cpu, uint64_t opcode,
  * a power of two up to 4096 (0: IRQCHIP_KVM_RING_DEFAULT_SLOTS); -EEXIST if
  * the thread has a ring on this VM.
  *
- * irqchip_kvm_ring_destroy (on the ring's thread) tells irqchipd with
- * ring-del and frees it; do it before irqchip_kvm_destroy, which otherwise
- * only releases the ring's memory and descriptors, leaving the struct for its
- * thread to free with irqchip_kvm_ring_destroy.
+ * irqchip_kvm_ring_destroy tells irqchipd with ring-del and frees the ring;
+ * call it before irqchip_kvm_destroy, which otherwise only releases the
+ * ring's memory and descriptors, leaving the struct for
+ * irqchip_kvm_ring_destroy. Called from another thread than the ring's, it
+ * releases everything but the struct, which the ring's thread frees at its
+ * next forwarded operation.
  */
 #define IRQCHIP_KVM_RING_DEFAULT_SLOTS 64
 struct irqchip_kvm_ring;

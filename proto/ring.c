@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ struct irqchip_kvm_ring {
 	struct irqchip_kvm_ring_stats stats;
 	struct irqchip_kvm_ring *next;	/* the VM's rings */
 	struct irqchip_kvm_ring *tnext;	/* this thread's rings (one per VM) */
+	bool orphan;			/* destroyed from another thread: ours to free */
 };
 
 static __thread struct irqchip_kvm_ring *thread_rings;
@@ -94,6 +96,11 @@ struct ring_result {
 	int64_t ret;
 	uint64_t values[IRQCHIP_RING_VALUES + 8];
 	unsigned nvalues;
+};
+
+/* The JSON twin of each op, for messages that name the command. */
+static const char *const op_names[] = {
+	NULL, "mmio-read", "mmio-write", "eoi", "line-set", "line-pulse", "msi", "hcall",
 };
 
 static const char *const class_names[] = {
@@ -124,11 +131,18 @@ cpu_relax(void)
 static struct irqchip_kvm_ring *
 thread_ring(struct irqchip_kvm *kvm)
 {
-	struct irqchip_kvm_ring *g;
+	struct irqchip_kvm_ring **pp = &thread_rings, *g;
 
-	for (g = thread_rings; g != NULL; g = g->tnext) {
+	while ((g = *pp) != NULL) {
+		if (g->orphan) {
+			/* Another thread destroyed it; only this one may unlink it. */
+			*pp = g->tnext;
+			free(g);
+			continue;
+		}
 		if (g->kvm == kvm)
 			return g;
+		pp = &g->tnext;
 	}
 	return NULL;
 }
@@ -345,14 +359,21 @@ irqchip_kvm_ring_destroy(struct irqchip_kvm_ring *g)
 		}
 		kvm_unlock(kvm);
 	}
+	ring_unmap(g);
+	free(g->first_cause);
+	g->first_cause = NULL;
+	if (!pthread_equal(g->owner, pthread_self())) {
+		/* Its thread's list still holds it: that thread frees it. */
+		g->kvm = NULL;
+		__atomic_store_n(&g->orphan, true, __ATOMIC_RELEASE);
+		return;
+	}
 	for (pp = &thread_rings; *pp != NULL; pp = &(*pp)->tnext) {
 		if (*pp == g) {
 			*pp = g->tnext;
 			break;
 		}
 	}
-	ring_unmap(g);
-	free(g->first_cause);
 	free(g);
 }
 
@@ -482,7 +503,7 @@ collect_one(struct irqchip_kvm_ring *g, struct ring_result *res, char **cause)
 	struct irqchip_ring_slot *s = &g->slots[g->collected & (g->nslots - 1)];
 	json_object *effects = NULL, *ret = NULL, *v;
 	char reason[IRQCHIP_RING_REASON_SIZE];
-	uint32_t state, nvalues;
+	uint32_t state, nvalues, op = s->op;
 	int32_t status;
 	int rc;
 
@@ -550,8 +571,17 @@ collect_one(struct irqchip_kvm_ring *g, struct ring_result *res, char **cause)
 	/* The slot is the producer's again before anything else can fail. */
 	__atomic_store_n(&s->state, IRQCHIP_RING_FREE, __ATOMIC_RELEASE);
 	g->collected++;
-	if (rc == 0 && effects != NULL)
-		rc = kvm_apply_locked(g->kvm, effects, cause);
+	if (rc == 0 && effects != NULL &&
+	    (rc = kvm_apply_locked(g->kvm, effects, cause)) < 0 && cause != NULL &&
+	    *cause != NULL) {
+		/* Worded as irqchip_kvm_call words it: the command, then the effect. */
+		char *inner = *cause;
+
+		*cause = NULL;
+		wire_set_cause(cause, rc, "%s: %s", op < sizeof op_names / sizeof op_names[0] &&
+		    op_names[op] != NULL ? op_names[op] : "ring", inner);
+		free(inner);
+	}
 	json_object_put(effects);
 	return rc;
 }
