@@ -5,7 +5,7 @@ TESTS += tests/check_ring
 tests_check_ring_SOURCES = tests/check_ring.c
 tests_check_ring_CFLAGS = $(TEST_CFLAGS)
 if HOST_X86_64
-ring_testvm_libs = tests/vmm/libtestvm.la
+ring_testvm_libs = tests/vmm/libtestvm.la daemon/libirqchip-embedded.la
 ring_testvm_cppflags = -DRING_TESTVM=1 -I$(top_srcdir)/tests/vmm
 endif
 tests_check_ring_CPPFLAGS = $(AM_CPPFLAGS) $(ring_testvm_cppflags)
