@@ -188,6 +188,7 @@ check_header(const struct irqchip_ring_header *h, size_t size, struct reply *r)
 int
 ring_add(struct server *srv, struct client *c, int memfd, int doorbell_fd, struct reply *r)
 {
+	struct irqchip_ring_header hdr;
 	struct stat st;
 	struct ring *g;
 	void *map = MAP_FAILED;
@@ -226,7 +227,12 @@ ring_add(struct server *srv, struct client *c, int memfd, int doorbell_fd, struc
 		    strerror(errno));
 		goto fail;
 	}
-	if (check_header(map, size, r) < 0)
+	/*
+	 * The client can write the header at any time: validate a copy, and use
+	 * only the copy's nslots from here on.
+	 */
+	memcpy(&hdr, map, sizeof hdr);
+	if (check_header(&hdr, size, r) < 0)
 		goto fail;
 	if (fd_budget_check(srv, 1, r, NULL, 0) < 0)
 		goto fail;
@@ -244,8 +250,8 @@ ring_add(struct server *srv, struct client *c, int memfd, int doorbell_fd, struc
 	g->size = size;
 	g->hdr = map;
 	g->slots = (struct irqchip_ring_slot *)((char *)map + IRQCHIP_RING_HEADER_SIZE);
-	g->nslots = g->hdr->nslots;
-	g->consumer = g->hdr->consumer;
+	g->nslots = hdr.nslots;
+	g->consumer = hdr.consumer;
 	g->ev = event_new(srv->base, doorbell_fd, EV_READ | EV_PERSIST, doorbell_cb, g);
 	event_add(g->ev, NULL);
 	__atomic_store_n(&g->hdr->daemon_state, srv->ring_spinning ? IRQCHIP_RING_AWAKE :
