@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -674,6 +675,8 @@ ring_pending(struct server *srv)
 
 /* libevent without blocking this often while spinning (a syscall each). */
 #define SPIN_EVENT_NS	20000
+/* Pause the CPU this long after a record while polling, then yield it. */
+#define SPIN_PAUSE_NS	5000
 
 int
 server_run(struct server *srv)
@@ -690,7 +693,14 @@ server_run(struct server *srv)
 				last_events = now;
 			} else {
 				rc = 0;
-				cpu_relax();
+				/*
+				 * Idle past the first microseconds: a producer that
+				 * shares this core gets it (sched_yield(2)).
+				 */
+				if (now - srv->ring_last_ns < SPIN_PAUSE_NS)
+					cpu_relax();
+				else
+					sched_yield();
 			}
 		} else {
 			/*

@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@
 
 /* How long a producer spins on its slot before it sleeps on the futex. */
 #define RING_SPIN_NS	50000
+/* ... of which it only pauses the CPU at first, then yields it. */
+#define RING_PAUSE_NS	5000
 /* A sleeping producer looks at the connection this often. */
 #define RING_NAP_NS	10000000
 
@@ -401,9 +404,18 @@ wait_done(struct irqchip_kvm_ring *g, struct irqchip_ring_slot *s, char **cause)
 	uint32_t st;
 
 	while ((st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) == IRQCHIP_RING_SUBMITTED) {
-		if (now_ns() - start >= RING_SPIN_NS)
+		int64_t spun = now_ns() - start;
+
+		if (spun >= RING_SPIN_NS)
 			break;
-		cpu_relax();
+		/*
+		 * A daemon on another core answers within the first microseconds;
+		 * after that it may be waiting for this very core: let it run.
+		 */
+		if (spun < RING_PAUSE_NS)
+			cpu_relax();
+		else
+			sched_yield();
 	}
 	if (st != IRQCHIP_RING_SUBMITTED)
 		return 0;
