@@ -151,6 +151,8 @@ struct rec {
 	uint64_t operand[IRQCHIP_RING_OPERANDS];
 };
 
+static struct irqchip_ring_slot *raw_publish(struct raw_ring *);
+
 /* Publishes one record as irqchip-ring.h says a producer must; returns its slot. */
 static struct irqchip_ring_slot *
 raw_submit(struct raw_ring *g, const struct rec *r)
@@ -169,6 +171,15 @@ raw_submit(struct raw_ring *g, const struct rec *r)
 	if (r->chip != NULL)
 		snprintf(s->chip, sizeof s->chip, "%s", r->chip);
 	memcpy(s->operand, r->operand, sizeof s->operand);
+	return raw_publish(g);
+}
+
+/* Publishes the next slot as the caller filled it (any bytes at all). */
+static struct irqchip_ring_slot *
+raw_publish(struct raw_ring *g)
+{
+	struct irqchip_ring_slot *s = &g->slots[g->producer & (g->nslots - 1)];
+
 	__atomic_store_n(&s->state, IRQCHIP_RING_SUBMITTED, __ATOMIC_RELEASE);
 	g->producer++;
 	__atomic_store_n(&g->hdr->producer, g->producer, __ATOMIC_RELEASE);
@@ -909,15 +920,7 @@ START_TEST(malformed_records)
 	memset(s, 0, sizeof *s);
 	s->op = IRQCHIP_RING_OP_LINE_PULSE;
 	memset(s->chip, 'a', sizeof s->chip);
-	__atomic_store_n(&s->state, IRQCHIP_RING_SUBMITTED, __ATOMIC_RELEASE);
-	t.ring.producer++;
-	__atomic_store_n(&t.ring.hdr->producer, t.ring.producer, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (t.ring.hdr->daemon_state == IRQCHIP_RING_SLEEPING) {
-		uint64_t one = 1;
-
-		ck_assert_int_eq(write(t.ring.doorbell, &one, sizeof one), 8);
-	}
+	raw_publish(&t.ring);
 	raw_wait(&t.ring, s);
 	ck_assert_msg(test_contains(s->reason, "'chip'"), "%s", s->reason);
 	s->state = IRQCHIP_RING_FREE;
@@ -932,6 +935,78 @@ START_TEST(malformed_records)
 	s->state = IRQCHIP_RING_FREE;
 	ck_assert_int_eq(test_status_int(t.r, "counters.ring-malformed"), 3);
 	/* And the daemon serves on. */
+	r = mmio(false, "ioapic0", IOAPIC_IOWIN, 0);
+	twin(&t, &r, NULL);
+	twins_stop(&t);
+}
+END_TEST
+
+/*
+ * Records of random bytes (ops in and out of range, ids without a NUL, any
+ * operands): each is answered in its slot, none crashes the daemon; then a
+ * producer index far ahead of the consumer is counted and skipped to.
+ */
+START_TEST(garbage_records)
+{
+	struct twins t;
+	struct irqchip_ring_slot *s;
+	unsigned seed = 1234, answered = 0;
+	int64_t malformed;
+	struct rec r;
+
+	twins_start(&t);
+	twins_both(&t, "chip-add", "{\"type\": \"ioapic\", \"id\": \"ioapic0\"}");
+	twins_both(&t, "chip-add", "{\"type\": \"xics\", \"id\": \"x0\", \"cpus\": 2}");
+	for (int i = 0; i < 3000; i++) {
+		unsigned char *raw;
+
+		s = &t.ring.slots[t.ring.producer & (t.ring.nslots - 1)];
+		ck_assert_uint_eq(s->state, IRQCHIP_RING_FREE);
+		raw = (unsigned char *)s + 8;
+		for (size_t k = 0; k < sizeof *s - 8; k++)
+			raw[k] = (unsigned char)rand_r(&seed);
+		s->waiting = 0;
+		s->op = (uint32_t)rand_r(&seed) % 10;
+		if (rand_r(&seed) % 2)
+			snprintf(s->chip, sizeof s->chip, "%s", rand_r(&seed) % 2 ? "ioapic0" : "x0");
+		if (rand_r(&seed) % 2)
+			s->nargs %= 12;
+		if (rand_r(&seed) % 2)
+			s->size = 1u << (rand_r(&seed) % 4);
+		if (rand_r(&seed) % 2)
+			s->operand[0] %= 64;
+		s->seq = ++t.ring.seq;
+		raw_publish(&t.ring);
+		raw_wait(&t.ring, s);
+		answered++;
+		ck_assert(s->status == 0 || (s->status < 0 && s->error_class < 11 &&
+		    memchr(s->reason, '\0', sizeof s->reason) != NULL));
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == IRQCHIP_RING_SPILLED)
+			json_object_put(raw_spill(t.r, t.ring.id, s->seq));
+		__atomic_store_n(&s->state, IRQCHIP_RING_FREE, __ATOMIC_RELEASE);
+	}
+	ck_assert_uint_eq(answered, 3000);
+	malformed = test_status_int(t.r, "counters.ring-malformed");
+	ck_assert_int_gt(malformed, 0);
+	/* A producer index 1000 ahead of 8 slots: skipped to, counted. */
+	t.ring.producer += 1000;
+	__atomic_store_n(&t.ring.hdr->producer, t.ring.producer, __ATOMIC_RELEASE);
+	{
+		uint64_t one = 1;
+
+		ck_assert_int_eq(write(t.ring.doorbell, &one, sizeof one), 8);
+	}
+	{
+		int64_t deadline = test_now_ms() + TEST_WAIT_MS;
+
+		while (__atomic_load_n(&t.ring.hdr->consumer, __ATOMIC_ACQUIRE) !=
+		    t.ring.producer) {
+			ck_assert(test_now_ms() < deadline);
+			test_sleep_ms(1);
+		}
+	}
+	ck_assert_int_eq(test_status_int(t.r, "counters.ring-malformed"), malformed + 1);
+	/* Still serving, on the ring and on the socket. */
 	r = mmio(false, "ioapic0", IOAPIC_IOWIN, 0);
 	twin(&t, &r, NULL);
 	twins_stop(&t);
@@ -1679,6 +1754,7 @@ ring_suite(void)
 	tcase_add_test(tc, twins_xics);
 	tcase_add_test(tc, spill_many_effects);
 	tcase_add_test(tc, malformed_records);
+	tcase_add_test(tc, garbage_records);
 	tcase_add_test(tc, sleep_and_doorbell);
 	tcase_add_test(tc, no_polling);
 	tcase_add_test(tc, rings_dropped_on_disconnect);
