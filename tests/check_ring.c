@@ -15,7 +15,8 @@
  *   - the client library: its helpers use the calling thread's ring with the
  *     same results as JSON, spills included; reconnect re-adds the ring;
  *   - a real KVM guest receives every interrupt raised by ring line pulses,
- *     one at a time, exactly, across mask and unmask written through the ring.
+ *     one at a time, exactly, across mask, unmask and re-targeting written
+ *     through the ring, and across a cut connection and the resumed session.
  *
  * The library and guest tests need /dev/kvm (x86-64 hosts, where the test VM
  * builds); they skip only where /dev/kvm is absent.
@@ -1657,6 +1658,15 @@ ring_pulse(struct guest *g, unsigned pin)
 	ck_assert_ok(rc, cause);
 }
 
+static uint64_t
+rs_records(struct irqchip_kvm_ring *ring)
+{
+	struct irqchip_kvm_ring_stats rs;
+
+	irqchip_kvm_ring_get_stats(ring, &rs);
+	return rs.records;
+}
+
 START_TEST(guest_counts_ring_pulses)
 {
 	const char *const extra[] = { "--log-level", "warn", NULL };
@@ -1665,6 +1675,7 @@ START_TEST(guest_counts_ring_pulses)
 	struct guest g;
 	char *cause = NULL;
 	int64_t daemon_records;
+	uint64_t before_reconnect;
 	int rc, i, round;
 
 	if (!have_kvm())
@@ -1714,6 +1725,36 @@ START_TEST(guest_counts_ring_pulses)
 		ring_rte(&g, 5, testvm_rte(0x45, false, false, 0, false));
 	}
 	check_exact(&g);
+	/*
+	 * Reconnect: the connection is cut under the VM; a new client resumes the
+	 * session and is attached (irqfds and the ring added again), and the
+	 * count goes on exactly.
+	 */
+	{
+		struct irqchip_client *obs = test_connect_raw(&g.d), *c2;
+		unsigned id1 = irqchip_kvm_ring_id(g.ring);
+		int64_t start = test_now_ms();
+
+		json_object_put(test_call_ok(obs, "negotiate", "{\"observer\": true}", NULL, 0));
+		shutdown(irqchip_client_fd(g.c), SHUT_RDWR);
+		while (test_status_int(obs, "connections") > 1) {
+			ck_assert(test_now_ms() - start < TEST_WAIT_MS);
+			test_sleep_ms(5);
+		}
+		c2 = test_connect(&g.d);
+		rc = testvm_set_client(g.vm, c2, &cause);
+		ck_assert_ok(rc, cause);
+		ck_assert_uint_ne(irqchip_kvm_ring_id(g.ring), id1);
+		irqchip_client_close(g.c);
+		irqchip_client_close(obs);
+		g.c = c2;
+		before_reconnect = rs_records(g.ring);
+		for (i = 0; i < 500; i++) {
+			ring_pulse(&g, i % 2 ? 6 : 5);
+			expect_one(&g, i % 2, i % 2 ? 0x46 : 0x45);
+		}
+		check_exact(&g);
+	}
 	/* Posted pulses on two pins, flushed: each delivered once per round. */
 	for (round = 0; round < 200; round++) {
 		rc = irqchip_kvm_ring_post_pulse(testvm_irqchip(g.vm), TESTVM_CHIP_ID, 5, &cause);
@@ -1726,11 +1767,12 @@ START_TEST(guest_counts_ring_pulses)
 		expect_one(&g, 1, 0x46);
 	}
 	check_exact(&g);
-	/* Every one of them went through the ring. */
+	/* Every one of them went through the ring (the counters outlive a session). */
 	irqchip_kvm_ring_get_stats(g.ring, &rs);
 	daemon_records = test_status_int(g.c, "counters.ring-requests");
 	ck_assert_int_eq(daemon_records, (int64_t)rs.records);
-	ck_assert_uint_ge(rs.records, 3000 + 20 * 56 + 400);
+	ck_assert_uint_ge(rs.records, 3000 + 20 * 56 + 500 + 400);
+	ck_assert_uint_ge(rs.records - before_reconnect, 500 + 400);
 
 	irqchip_kvm_ring_destroy(g.ring);
 	ck_assert_int_eq(testvm_state(g.vm, NULL, &cause), TESTVM_RUNNING);
