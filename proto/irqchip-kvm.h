@@ -268,7 +268,7 @@ int irqchip_kvm_hcall(struct irqchip_kvm *, unsigned cpu, uint64_t opcode,
  * ring's memory and descriptors, leaving the struct for
  * irqchip_kvm_ring_destroy. Called from another thread than the ring's, it
  * releases everything but the struct, which the ring's thread frees at its
- * next forwarded operation.
+ * next forwarded operation. A thread that ends destroys its ring first.
  */
 #define IRQCHIP_KVM_RING_DEFAULT_SLOTS 64
 struct irqchip_kvm_ring;

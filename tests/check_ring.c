@@ -696,6 +696,43 @@ START_TEST(twins_xics)
 }
 END_TEST
 
+/* Windows by index on the ring, by name in JSON: a XIVE's ESB and TIMA pages. */
+START_TEST(twins_xive_windows)
+{
+	static const char *const names[] = { "esb", "tima" };
+	struct twins t;
+	struct rec r;
+
+	twins_start(&t);
+	twins_both(&t, "chip-add", "{\"type\": \"xive\", \"id\": \"v\"}");
+	twins_both(&t, "irq-claim", "{\"id\": \"v\", \"count\": 2, \"type\": \"msi\"}");
+	for (unsigned w = 0; w < 2; w++) {
+		static const uint64_t offsets[] = { 0x0, 0x10, 0x800, 0xc00, 0xd00, 0x10000 };
+
+		for (unsigned k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+			for (unsigned size = 1; size <= 8; size *= 2) {
+				r = mmio(false, "v", offsets[k], 0);
+				r.size = size;
+				r.flags = IRQCHIP_RING_F_WINDOW | IRQCHIP_RING_F_CPU;
+				r.window = w;
+				r.cpu = k % 2;
+				twin(&t, &r, names[w]);
+			}
+			/* And a store of each size where the page takes one. */
+			r = mmio(true, "v", offsets[k], 0xff);
+			r.flags = IRQCHIP_RING_F_WINDOW;
+			r.window = w;
+			twin(&t, &r, names[w]);
+		}
+	}
+	/* Without the flag, the first window, as JSON without "window". */
+	r = mmio(false, "v", 0xc00, 0);
+	r.size = 8;
+	twin(&t, &r, NULL);
+	twins_stop(&t);
+}
+END_TEST
+
 /* More effects than a slot holds: the reply spills, whole and in order. */
 START_TEST(spill_many_effects)
 {
@@ -1794,6 +1831,7 @@ ring_suite(void)
 	tcase_add_test(tc, ring_add_validation);
 	tcase_add_test(tc, twins_ioapic);
 	tcase_add_test(tc, twins_xics);
+	tcase_add_test(tc, twins_xive_windows);
 	tcase_add_test(tc, spill_many_effects);
 	tcase_add_test(tc, malformed_records);
 	tcase_add_test(tc, garbage_records);
