@@ -729,6 +729,10 @@ server_run(struct server *srv)
 			}
 			srv->ring_last_ns = now_ns();
 		}
+		/* A record's command may have asked the loop to stop: the next
+		 * event_base_loop would forget it. */
+		if (event_base_got_break(base) || event_base_got_exit(base))
+			break;
 		if (srv->ring_spinning) {
 			now = now_ns();
 			if (spin_start == 0)
