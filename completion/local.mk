@@ -11,6 +11,7 @@ CLEANFILES += completion/irqchipctl
 completion_sources = $(srcdir)/daemon/cmd-*.c $(srcdir)/daemon/chip_*.c
 completion/irqchipctl: completion/gen-completion.awk completion/irqchipctl.bash \
     daemon/cmd-session.c daemon/cmd-chip.c daemon/cmd-fd.c daemon/cmd-memory.c \
+    daemon/cmd-ring.c \
     daemon/chip_ioapic.c daemon/chip_gicv3_its.c daemon/chip_xics.c daemon/chip_xive.c
 	$(AM_V_GEN)$(MKDIR_P) completion && \
 	$(AWK) -f $(srcdir)/completion/gen-completion.awk $(completion_sources) > $@.tmp && \

@@ -99,7 +99,7 @@ json_object *
 server_capabilities(const struct server *srv)
 {
 	static const char *const generic[] = { "effects", "events", "resume", "irqfd",
-	    "notifiers", "state", "memory", "bypass", "route-commit" };
+	    "notifiers", "state", "memory", "bypass", "route-commit", "ring" };
 	json_object *a = json_object_new_array();
 	char name[64];
 

@@ -24,6 +24,7 @@ session_release(struct server *srv)
 	/* Held deliveries went with the irqfds; a new client's routes are announced anew. */
 	memset(srv->route_pending, 0, sizeof srv->route_pending);
 	srv->nroute_pending = 0;
+	ring_free_all(srv);
 	if (srv->kvm_vm_fd >= 0) {
 		close(srv->kvm_vm_fd);
 		srv->kvm_vm_fd = -1;
@@ -200,6 +201,12 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(inj, "event", wire_u64(s->inject_event));
 	json_object_object_add(inj, "lost", wire_u64(s->inject_lost));
 	json_object_object_add(c, "injections", inj);
+	json_object_object_add(c, "ring-requests", wire_u64(s->ring_requests));
+	json_object_object_add(c, "ring-spills", wire_u64(s->ring_spills));
+	json_object_object_add(c, "ring-malformed", wire_u64(s->ring_malformed));
+	json_object_object_add(c, "ring-doorbells", wire_u64(s->ring_doorbells));
+	json_object_object_add(c, "ring-sleeps", wire_u64(s->ring_sleeps));
+	json_object_object_add(c, "ring-spin-us", wire_u64(s->ring_spin_ns / 1000));
 	json_object_object_add(r->ret, "counters", c);
 	json_object_object_add(r->ret, "open-fds", json_object_new_int64(count_open_fds()));
 	json_object_object_add(r->ret, "fds-held", json_object_new_int64(fds_held(srv)));
@@ -211,6 +218,8 @@ cmd_query_status(struct request *req, struct args *a, struct reply *r)
 	json_object_object_add(r->ret, "memory-bytes", wire_u64(ram));
 	json_object_object_add(r->ret, "connections", json_object_new_int64(nconns));
 	json_object_object_add(r->ret, "observers", json_object_new_int64(nobservers));
+	json_object_object_add(r->ret, "rings", ring_describe(srv));
+	json_object_object_add(r->ret, "poll-us", json_object_new_int64(srv->opts.poll_us));
 	json_object_object_add(r->ret, "send-queue", json_object_new_int64(req->client->nqueued));
 	/* Counters of the chips that keep them, by chip id. */
 	cc = json_object_new_object();

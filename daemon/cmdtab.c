@@ -1,6 +1,6 @@
 /*
  * The commands of protocol v1, as one list made of each noun's table
- * (cmd-session.c, cmd-chip.c, cmd-fd.c, cmd-memory.c). Dispatch,
+ * (cmd-session.c, cmd-chip.c, cmd-fd.c, cmd-memory.c, cmd-ring.c). Dispatch,
  * `irqchipd --list-commands`, query-commands and the man-page check all
  * read it.
  */
@@ -13,6 +13,7 @@
 
 static const struct command_table *const tables[] = {
 	&cmd_session_table, &cmd_chip_table, &cmd_fd_table, &cmd_memory_table,
+	&cmd_ring_table,
 };
 
 const struct command *

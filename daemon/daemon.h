@@ -5,6 +5,9 @@
  * below it (calls through a chip class's hooks aside, which are the seam).
  *
  *   server.c      listening socket, clients, sessions
+ *   ring.c        shared-memory rings (ring-add): the adaptive polling loop
+ *                 that drains them, running each record through dispatch_call
+ *                 as its JSON twin (the one call upward besides server.c's)
  *   dispatch.c    one message: envelope, validation, dispatch, reply
  *   cmd-*.c       the commands, by noun (session, chip, fd, memory)
  *   cmdtab.c      the list of every command, made of each noun's table
@@ -314,6 +317,10 @@ struct counters {
 	uint64_t sent, queued, discarded, queue_overruns;
 	uint64_t negotiate_timeouts, takeovers;
 	uint64_t eventfd_write_failures;	/* irqfd and resample writes that failed */
+	/* Rings (ring.c): records run, replies spilled to the socket, malformed
+	 * records, doorbell wake-ups, times the loop went to sleep, time spun. */
+	uint64_t ring_requests, ring_spills, ring_malformed, ring_doorbells;
+	uint64_t ring_sleeps, ring_spin_ns;
 };
 
 /* One serialised message waiting for its client's socket to drain. */
@@ -764,6 +771,7 @@ void session_release(struct server *);
 
 extern const struct command_table cmd_session_table, cmd_chip_table, cmd_fd_table,
     cmd_memory_table;
+extern const struct command_table cmd_ring_table;
 
 /* ----------------------------------------------------------------- cmdtab.c */
 
@@ -776,6 +784,44 @@ const struct command *command_at(size_t i);
 /* Handles one received packet: parse, validate, run, reply; fds are always consumed. */
 void dispatch_message(struct server *, struct client *, const char *buf, size_t len,
     int *fds, unsigned nfds);
+/*
+ * Runs command name with arguments (borrowed, may be NULL) for c as if it
+ * had come in a message without fds: the same validation and handler, the
+ * reply's "effects" attached. 0, or -EINVAL with r's error set. Rings use it
+ * so that every record has exactly its JSON twin's meaning.
+ */
+int dispatch_call(struct server *, struct client *, const char *name,
+    json_object *arguments, struct reply *r);
+
+/* ------------------------------------------------------------------- ring.c */
+
+struct ring;
+TAILQ_HEAD(ring_list, ring);
+
+/* Rings a server holds at most; the spin window's bounds (--poll-us). */
+#define RING_MAX		256
+#define POLL_US_DEFAULT		50
+#define POLL_US_MAX		1000000
+
+/*
+ * Maps a sealed ring memfd and starts watching its doorbell eventfd for the
+ * controlling client c; both fds are the ring's from here on (closed on
+ * failure). The ring's id, or -EINVAL with r set and nothing kept.
+ */
+int ring_add(struct server *, struct client *, int memfd, int doorbell_fd, struct reply *r);
+int ring_del(struct server *, unsigned id, struct reply *r);
+/* Drops every ring (the controlling client's session ends). */
+void ring_free_all(struct server *);
+unsigned ring_count(const struct server *);
+/* query-status: the rings, one object each. */
+json_object *ring_describe(const struct server *);
+/*
+ * The event loop in place of event_base_dispatch: while rings are busy it
+ * runs libevent without blocking and drains them, for poll_us after the
+ * last record; then it tells every ring it sleeps and blocks in libevent,
+ * where a doorbell wakes it. Returns when the loop is broken or exited.
+ */
+int server_run(struct server *);
 
 /* ----------------------------------------------------------------- server.c */
 
@@ -786,6 +832,7 @@ struct server_options {
 	unsigned negotiate_timeout_ms;	/* 0: the default */
 	bool exit_on_disconnect;
 	bool embedded;			/* running inside the VMM process */
+	unsigned poll_us;		/* rings: spin window after the last record */
 	void (*on_exit)(void *);	/* asked to stop (exit-on-disconnect) */
 	void *on_exit_arg;
 };
@@ -828,6 +875,12 @@ struct server {
 	bool exiting;			/* --exit-on-disconnect has fired */
 	/* Lines a peer can provoke, each kind rate-limited on its own. */
 	struct log_limit log_send, log_refused, log_accept, log_fd;
+	/* Shared-memory rings (ring.c), the controlling client's. */
+	struct ring_list rings;
+	unsigned ring_next_id;
+	bool ring_spinning;		/* in the poll window: not blocking */
+	int64_t ring_last_ns;		/* the last record's time */
+	struct log_limit log_ring;
 };
 
 /* An event loop for a server: event_base_new() with precise timers. */

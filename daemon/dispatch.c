@@ -140,6 +140,21 @@ run(struct server *srv, struct client *c, const struct command *cmd, struct args
 	free(req.routed_gsis);
 }
 
+int
+dispatch_call(struct server *srv, struct client *c, const char *name, json_object *arguments,
+    struct reply *r)
+{
+	struct envelope env = { .name = name, .arguments = arguments };
+	const struct command *cmd;
+	int fds[1] = { -1 };
+	struct args a;
+
+	if ((cmd = validate(c, &env, &a, fds, 0, r)) == NULL)
+		return -EINVAL;
+	run(srv, c, cmd, &a, fds, r);
+	return r->err_desc != NULL ? -EINVAL : 0;
+}
+
 void
 dispatch_message(struct server *srv, struct client *c, const char *buf, size_t len,
     int *fds, unsigned nfds)

@@ -135,7 +135,7 @@ fds_held(const struct server *srv)
 		held++;
 	TAILQ_FOREACH(n, &srv->notifiers, entry)
 		held += n->resample_fd >= 0 ? 2 : 1;
-	return held;
+	return held + ring_count(srv);	/* a doorbell each */
 }
 
 int

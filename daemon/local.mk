@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += daemon/libserver.la
 daemon_libserver_la_SOURCES = daemon/daemon.h daemon/args.c daemon/chip.c \
 	daemon/chip_ioapic.c daemon/chip_gicv3_its.c daemon/chip_xics.c daemon/chip_xive.c \
 	daemon/cmd-chip.c daemon/cmd-fd.c daemon/cmd-memory.c \
+	daemon/cmd-ring.c daemon/ring.c \
 	daemon/cmd-session.c daemon/cmdtab.c daemon/dispatch.c daemon/fdcheck.c \
 	daemon/inject.c daemon/memory.c daemon/notifier.c daemon/outbound.c \
 	daemon/notify.c daemon/reply.c daemon/sandbox.c daemon/server.c daemon/state.c

@@ -35,6 +35,7 @@ enum {
 	OPT_SOCKET_MODE = 256, OPT_ALLOW_UID, OPT_PRINT_CAPS, OPT_LOG_LEVEL, OPT_LOG_FILE,
 	OPT_SYSLOG, OPT_EXIT_ON_DISCONNECT, OPT_LIST_COMMANDS, OPT_FD, OPT_SEND_QUEUE,
 	OPT_NEGOTIATE_TIMEOUT, OPT_NO_SECCOMP, OPT_USER, OPT_GROUP,
+	OPT_POLL_US,
 };
 
 static const struct option long_options[] = {
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "poll-us", required_argument, NULL, OPT_POLL_US },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -77,6 +79,8 @@ usage(FILE *out)
 	    "      --negotiate-timeout SECONDS\n"
 	    "                           close a connection that has not negotiated by then\n"
 	    "                           (default 10)\n"
+	    "      --poll-us N          rings: keep polling N microseconds after the last\n"
+	    "                           record before sleeping; 0 never polls (default 50)\n"
 	    "      --user USER          run as USER once the socket is bound (from root)\n"
 	    "      --group GROUP        and as GROUP (default: USER's group)\n"
 	    "      --no-seccomp         no system call filter (for debugging)\n"
@@ -433,7 +437,7 @@ main(int argc, char **argv)
 {
 	const char *socket_path = NULL, *log_file = NULL, *user = NULL, *group = NULL;
 	bool no_seccomp = false;
-	struct server_options opts = { .allow_uids = NULL };
+	struct server_options opts = { .allow_uids = NULL, .poll_us = POLL_US_DEFAULT };
 	enum log_level level = LOG_LEVEL_INFO;
 	unsigned long v;
 	mode_t mode = 0600;
@@ -523,6 +527,12 @@ main(int argc, char **argv)
 				usage_error("--negotiate-timeout: '%s' is not a number of seconds "
 				    "in 1..3600", optarg);
 			opts.negotiate_timeout_ms = (unsigned)v * 1000;
+			break;
+		case OPT_POLL_US:
+			if (parse_uint(optarg, POLL_US_MAX, &v, 10) < 0)
+				usage_error("--poll-us: '%s' is not a number of microseconds in "
+				    "0..%d", optarg, POLL_US_MAX);
+			opts.poll_us = (unsigned)v;
 			break;
 		case 'V':
 			printf("irqchipd %s (protocol 1)\n", PACKAGE_VERSION);
@@ -651,7 +661,7 @@ main(int argc, char **argv)
 	manager_notify("READY=1\nSTATUS=listening on %s",
 	    socket_path != NULL ? socket_path : "an inherited socket");
 
-	event_base_dispatch(base);
+	server_run(srv);
 	manager_notify("STOPPING=1\nSTATUS=stopping");
 
 	server_free(srv);

@@ -521,6 +521,7 @@ server_create(struct event_base *base, const struct server_options *opts, char *
 	TAILQ_INIT(&srv->notifiers);
 	TAILQ_INIT(&srv->memory);
 	TAILQ_INIT(&srv->clients);
+	TAILQ_INIT(&srv->rings);
 	clock_gettime(CLOCK_MONOTONIC, &srv->started);
 	new_token(srv);
 	return srv;
@@ -536,6 +537,7 @@ server_free(struct server *srv)
 	srv->opts.exit_on_disconnect = false;
 	while (!TAILQ_EMPTY(&srv->clients))
 		client_free(TAILQ_FIRST(&srv->clients), "server stopping");
+	ring_free_all(srv);
 	while ((chip = TAILQ_FIRST(&srv->chips)) != NULL) {
 		notifier_free_chip(srv, NULL, chip);
 		chip_free(chip);

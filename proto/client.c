@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "irqchip.h"
+#include "libirqchip-private.h"
 #include "wire.h"
 
 struct queued_event {
@@ -32,7 +33,13 @@ struct irqchip_client {
 	int timeout_ms;			/* for one call's reply; < 0 waits for ever */
 	int failed;			/* the event queue overflowed: -ENOBUFS */
 	char *buf;
+	/* Ring replies that spilled to the socket, until their producer takes them. */
+	struct queued_event *spills, **spills_tail;
+	unsigned nspills;
 };
+
+/* Spilled replies kept at most: one per record in flight, and then some. */
+#define MAX_SPILLS	65536
 
 static void set_send_timeout(struct irqchip_client *);
 
@@ -111,6 +118,7 @@ irqchip_client_open_fd(int fd, struct irqchip_client **out, char **cause)
 	c->max_events = IRQCHIP_DEFAULT_MAX_EVENTS;
 	set_send_timeout(c);
 	c->events_tail = &c->events;
+	c->spills_tail = &c->spills;
 	pthread_mutex_init(&c->lock, NULL);
 
 	rc = recv_message(c, 10000, &msg, cause);
@@ -171,6 +179,11 @@ irqchip_client_close(struct irqchip_client *c)
 	if (c->sock >= 0)
 		close(c->sock);
 	for (e = c->events; e != NULL; e = next) {
+		next = e->next;
+		json_object_put(e->event);
+		free(e);
+	}
+	for (e = c->spills; e != NULL; e = next) {
 		next = e->next;
 		json_object_put(e->event);
 		free(e);
@@ -260,6 +273,157 @@ queue_event(struct irqchip_client *c, json_object *event, char **cause)
 	return 0;
 }
 
+/* The ring and seq of a spilled ring reply's id {"ring": R, "seq": S}; false if m is not one. */
+static bool
+spill_id(json_object *m, uint64_t *ring, uint64_t *seq)
+{
+	json_object *id, *r, *q;
+
+	return json_object_object_get_ex(m, "id", &id) &&
+	    json_object_is_type(id, json_type_object) &&
+	    json_object_object_get_ex(id, "ring", &r) && irqchip_json_u64(r, ring) == 0 &&
+	    json_object_object_get_ex(id, "seq", &q) && irqchip_json_u64(q, seq) == 0;
+}
+
+/*
+ * Keeps a ring's spilled reply (or a partial of it) for the producer that
+ * waits for it, whichever thread read it from the socket; consumes m if so.
+ */
+static bool
+stash_spill(struct irqchip_client *c, json_object *m)
+{
+	struct queued_event *q;
+	uint64_t ring, seq;
+
+	if (!spill_id(m, &ring, &seq))
+		return false;
+	if (c->nspills >= MAX_SPILLS && (q = c->spills) != NULL) {
+		/* Bounded: the oldest, whose producer gave up long ago, goes. */
+		c->spills = q->next;
+		if (c->spills == NULL)
+			c->spills_tail = &c->spills;
+		c->nspills--;
+		json_object_put(q->event);
+		free(q);
+	}
+	if ((q = malloc(sizeof *q)) == NULL) {
+		json_object_put(m);
+		return true;
+	}
+	q->event = m;
+	q->next = NULL;
+	*c->spills_tail = q;
+	c->spills_tail = &q->next;
+	c->nspills++;
+	return true;
+}
+
+/* Takes the first stashed message of (ring, seq), or NULL. */
+static json_object *
+take_spill(struct irqchip_client *c, uint64_t ring, uint64_t seq)
+{
+	struct queued_event **pp, *q;
+	json_object *m;
+	uint64_t r, s;
+
+	for (pp = &c->spills; (q = *pp) != NULL; pp = &q->next) {
+		if (!spill_id(q->event, &r, &s) || r != ring || s != seq)
+			continue;
+		*pp = q->next;
+		if (*pp == NULL)
+			c->spills_tail = pp;
+		c->nspills--;
+		m = q->event;
+		free(q);
+		return m;
+	}
+	return NULL;
+}
+
+int
+client_wait_spill(struct irqchip_client *c, unsigned ring, uint64_t seq, int timeout_ms,
+    json_object **ret, char **cause)
+{
+	json_object *m, *part, *pe, *val, *partial = NULL, *reply = NULL;
+	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	int rc = 0, left;
+
+	*ret = NULL;
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		if ((m = take_spill(c, ring, seq)) == NULL) {
+			left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+			if (deadline >= 0 && left < 0)
+				left = 0;
+			if (c->failed < 0) {
+				rc = overflowed(c, cause);
+				break;
+			}
+			rc = recv_message(c, left, &m, cause);
+			if (rc < 0)
+				break;
+			if (json_object_object_get_ex(m, "event", NULL)) {
+				if ((rc = queue_event(c, m, cause)) < 0)
+					break;
+			} else if (!stash_spill(c, m)) {
+				/* A late reply to a call that timed out: skipped, as calls do. */
+				json_object_put(m);
+			}
+			continue;
+		}
+		if (json_object_object_get_ex(m, "partial", &part)) {
+			if (json_object_object_get_ex(part, "effects", &pe) &&
+			    json_object_is_type(pe, json_type_array)) {
+				if (partial == NULL)
+					partial = json_object_new_array();
+				for (size_t i = 0; i < json_object_array_length(pe); i++)
+					json_object_array_add(partial,
+					    json_object_get(json_object_array_get_idx(pe, i)));
+			}
+			json_object_put(m);
+			continue;
+		}
+		reply = m;
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0) {
+		json_object_put(partial);
+		return rc;
+	}
+	if (!json_object_object_get_ex(reply, "return", &val)) {
+		json_object_put(partial);
+		json_object_put(reply);
+		return wire_set_cause(cause, -EPROTO, "irqchipd spilled ring %u record %llu "
+		    "as something other than a return", ring, (unsigned long long)seq);
+	}
+	if (partial != NULL) {
+		json_object *tail;
+
+		if (json_object_object_get_ex(val, "effects", &tail) &&
+		    json_object_is_type(tail, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(tail); i++)
+				json_object_array_add(partial,
+				    json_object_get(json_object_array_get_idx(tail, i)));
+		}
+		json_object_object_add(val, "effects", partial);
+	}
+	*ret = json_object_get(val);
+	json_object_put(reply);
+	return 0;
+}
+
+int
+client_timeout_ms(struct irqchip_client *c)
+{
+	int t;
+
+	pthread_mutex_lock(&c->lock);
+	t = c->timeout_ms;
+	pthread_mutex_unlock(&c->lock);
+	return t;
+}
+
 static int
 recv_reply_locked(struct irqchip_client *c, int timeout_ms, json_object **msg, char **cause)
 {
@@ -277,6 +441,8 @@ recv_reply_locked(struct irqchip_client *c, int timeout_ms, json_object **msg, c
 				return rc;
 			continue;
 		}
+		if (stash_spill(c, m))
+			continue;
 		*msg = m;
 		return 0;
 	}
@@ -472,10 +638,10 @@ irqchip_client_next_event(struct irqchip_client *c, int timeout_ms, json_object 
 		rc = recv_message(c, left, &m, NULL);
 		if (rc < 0)
 			break;
-		/* Outside a call, anything but an event is unexpected: keep only events. */
+		/* Outside a call, anything but an event or a spill is unexpected. */
 		if (json_object_object_get_ex(m, "event", NULL))
 			(void)queue_event(c, m, NULL);
-		else
+		else if (!stash_spill(c, m))
 			json_object_put(m);
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -28,6 +28,7 @@
 #include "irqchip.h"
 #include "wire.h"
 #include "irqchip-kvm.h"
+#include "libirqchip-private.h"
 
 /*
  * What each host architecture's KVM gives this library (the KVM API,
@@ -125,6 +126,7 @@ struct irqchip_kvm {
 	int gsi_ranges_known;
 
 	struct irqchip_kvm_stats stats;
+	struct irqchip_kvm_ring *rings; /* ring.c's, one per producer thread */
 };
 
 /* One effect, parsed and validated before anything is applied. */
@@ -525,6 +527,7 @@ irqchip_kvm_destroy(struct irqchip_kvm *kvm)
 	pthread_mutex_lock(&kvm->lock);
 	while (kvm->nnotifiers > 0)
 		notifier_release(kvm, kvm->nnotifiers - 1, NULL);
+	ring_free_all(kvm);
 	while (kvm->nirqfds > 0)
 		irqfd_release(kvm, kvm->nirqfds - 1, 1, NULL);
 	pthread_mutex_unlock(&kvm->lock);
@@ -601,6 +604,9 @@ irqchip_kvm_set_client(
 	/* A bound notifier stays bound until the new daemon says unbind. */
 	for (i = 0; client != NULL && rc == 0 && i < kvm->nnotifiers; i++)
 		rc = send_notifier_add(kvm, &kvm->notifiers[i], cause);
+	/* The rings went with the old client's session: add them again. */
+	if (rc == 0)
+		rc = ring_attach_all(kvm, client, cause);
 	if (client != NULL)
 		pthread_cond_broadcast(&kvm->attached);
 	pthread_mutex_unlock(&kvm->lock);
@@ -1567,6 +1573,8 @@ irqchip_kvm_mmio(struct irqchip_kvm *kvm, const char *chip_id, uint64_t offset,
 	json_object *args, *ret = NULL, *v;
 	int rc;
 
+	if ((rc = ring_mmio(kvm, chip_id, offset, size, is_write, value, cause)) != RING_NONE)
+		return rc;
 	args = json_object_new_object();
 	json_object_object_add(args, "id", json_object_new_string(chip_id));
 	json_object_object_add(args, "offset", json_object_new_int64((int64_t)offset));
@@ -1613,7 +1621,12 @@ call_effects(
 int
 irqchip_kvm_eoi(struct irqchip_kvm *kvm, uint8_t vector, char **cause)
 {
-	json_object *args = json_object_new_object();
+	json_object *args;
+	int rc;
+
+	if ((rc = ring_eoi(kvm, vector, cause)) != RING_NONE)
+		return rc;
+	args = json_object_new_object();
 
 	json_object_object_add(args, "vector", json_object_new_int(vector));
 	return call_effects(kvm, "eoi", args, cause);
@@ -1623,7 +1636,12 @@ int
 irqchip_kvm_line(
     struct irqchip_kvm *kvm, const char *chip_id, unsigned line, int level, char **cause)
 {
-	json_object *args = json_object_new_object();
+	json_object *args;
+	int rc;
+
+	if ((rc = ring_line(kvm, chip_id, line, level, cause)) != RING_NONE)
+		return rc;
+	args = json_object_new_object();
 
 	json_object_object_add(args, "id", json_object_new_string(chip_id));
 	json_object_object_add(args, "line", json_object_new_int64(line));
@@ -1635,11 +1653,116 @@ int
 irqchip_kvm_pulse(
     struct irqchip_kvm *kvm, const char *chip_id, unsigned line, char **cause)
 {
-	json_object *args = json_object_new_object();
+	json_object *args;
+	int rc;
+
+	if ((rc = ring_pulse(kvm, chip_id, line, cause)) != RING_NONE)
+		return rc;
+	args = json_object_new_object();
 
 	json_object_object_add(args, "id", json_object_new_string(chip_id));
 	json_object_object_add(args, "line", json_object_new_int64(line));
 	return call_effects(kvm, "line-pulse", args, cause);
+}
+
+int
+irqchip_kvm_msi(struct irqchip_kvm *kvm, uint64_t address, uint32_t data, bool has_source,
+    uint32_t source, char **cause)
+{
+	json_object *args;
+	int rc;
+
+	if ((rc = ring_msi(kvm, address, data, has_source, source, cause)) != RING_NONE)
+		return rc;
+	args = json_object_new_object();
+	json_object_object_add(args, "address", wire_u64(address));
+	json_object_object_add(args, "data", json_object_new_int64(data));
+	if (has_source)
+		json_object_object_add(args, "source", json_object_new_int64(source));
+	return call_effects(kvm, "msi", args, cause);
+}
+
+int
+irqchip_kvm_hcall(struct irqchip_kvm *kvm, unsigned cpu, uint64_t opcode,
+    const uint64_t *args, unsigned nargs, int64_t *ret, uint64_t *values,
+    unsigned *nvalues, char **cause)
+{
+	json_object *a, *list, *reply = NULL, *v;
+	uint64_t u;
+	size_t n;
+	int rc;
+
+	*nvalues = 0;
+	*ret = 0;
+	rc = ring_hcall(kvm, cpu, opcode, args, nargs, ret, values, nvalues, cause);
+	if (rc != RING_NONE)
+		return rc;
+	a = json_object_new_object();
+	json_object_object_add(a, "cpu", json_object_new_int64(cpu));
+	json_object_object_add(a, "opcode", wire_u64(opcode));
+	list = json_object_new_array();
+	for (unsigned i = 0; i < nargs; i++)
+		json_object_array_add(list, wire_u64(args[i]));
+	json_object_object_add(a, "args", list);
+	rc = irqchip_kvm_call(kvm, "hcall", a, NULL, 0, &reply, cause);
+	json_object_put(a);
+	if (rc == 0) {
+		if (!json_object_object_get_ex(reply, "ret", &v))
+			rc = wire_set_cause(cause, -EPROTO, "hcall reply has no \"ret\"");
+		else
+			*ret = json_object_get_int64(v);
+		if (rc == 0 && json_object_object_get_ex(reply, "values", &v) &&
+		    json_object_is_type(v, json_type_array)) {
+			n = json_object_array_length(v);
+			for (size_t i = 0; i < n && i < IRQCHIP_KVM_HCALL_VALUES; i++) {
+				if (irqchip_json_u64(json_object_array_get_idx(v, i), &u) == 0)
+					values[i] = u;
+			}
+			*nvalues = (unsigned)(n < IRQCHIP_KVM_HCALL_VALUES ? n :
+			    IRQCHIP_KVM_HCALL_VALUES);
+		}
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+/* What ring.c needs of the VM (libirqchip-private.h). */
+void
+kvm_lock(struct irqchip_kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->lock);
+}
+
+void
+kvm_unlock(struct irqchip_kvm *kvm)
+{
+	pthread_mutex_unlock(&kvm->lock);
+}
+
+struct irqchip_client *
+kvm_wait_client(struct irqchip_kvm *kvm)
+{
+	while (kvm->client == NULL && kvm->detached)
+		pthread_cond_wait(&kvm->attached, &kvm->lock);
+	return kvm->client;
+}
+
+int
+kvm_apply_locked(struct irqchip_kvm *kvm, json_object *effects, char **cause)
+{
+	return apply(kvm, effects, cause);
+}
+
+int
+kvm_route_commit_locked(struct irqchip_kvm *kvm, json_object *seq, char **cause)
+{
+	return route_commit(kvm, seq, cause);
+}
+
+struct irqchip_kvm_ring **
+kvm_rings(struct irqchip_kvm *kvm)
+{
+	return &kvm->rings;
 }
 
 void

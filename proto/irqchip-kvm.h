@@ -271,6 +271,77 @@ int irqchip_kvm_pulse(
     struct irqchip_kvm *, const char *chip_id, unsigned line, char **cause);
 
 /*
+ * An MSI write a device model made (msi): the chip whose MSI window holds
+ * address takes it; has_source gives the writer's device or requester ID.
+ */
+int irqchip_kvm_msi(struct irqchip_kvm *, uint64_t address, uint32_t data, bool has_source,
+    uint32_t source, char **cause);
+/*
+ * A POWER hypervisor call (hcall) from cpu with nargs (at most 9) arguments:
+ * *ret is the return code and values[0..*nvalues-1] the values returned
+ * from r4 on (room for IRQCHIP_KVM_HCALL_VALUES).
+ */
+#define IRQCHIP_KVM_HCALL_VALUES 16
+int irqchip_kvm_hcall(struct irqchip_kvm *, unsigned cpu, uint64_t opcode,
+    const uint64_t *args, unsigned nargs, int64_t *ret, uint64_t *values,
+    unsigned *nvalues, char **cause);
+
+/*
+ * Shared-memory rings (irqchipd-protocol(7), "THE RING"; the layout is
+ * irqchip-ring.h): the fast path for a vCPU thread's forwarded operations.
+ *
+ * irqchip_kvm_ring_create makes a ring for the calling thread on this VM (a
+ * sealed memfd and a doorbell eventfd) and hands it to irqchipd with
+ * ring-add. From then on irqchip_kvm_mmio, _eoi, _line, _pulse, _msi and
+ * _hcall called on that thread use the ring: the same operations with the
+ * same results and effects (validated and applied exactly as a JSON reply's)
+ * and the same serialisation, without a system call while irqchipd polls.
+ * Other threads, and a daemon without rings (CommandNotFound), use JSON.
+ * irqchip_kvm_set_client adds every ring to the new client again. nslots is
+ * a power of two up to 4096 (0: IRQCHIP_KVM_RING_DEFAULT_SLOTS); -EEXIST if
+ * the thread has a ring on this VM.
+ *
+ * irqchip_kvm_ring_destroy tells irqchipd with ring-del and frees the ring;
+ * call it before irqchip_kvm_destroy, which otherwise only releases the
+ * ring's memory and descriptors, leaving the struct for
+ * irqchip_kvm_ring_destroy. Called from another thread than the ring's, it
+ * releases everything but the struct, which the ring's thread frees at its
+ * next forwarded operation. A thread that ends destroys its ring first.
+ */
+#define IRQCHIP_KVM_RING_DEFAULT_SLOTS 64
+struct irqchip_kvm_ring;
+int irqchip_kvm_ring_create(struct irqchip_kvm *, unsigned nslots,
+    struct irqchip_kvm_ring **out, char **cause);
+void irqchip_kvm_ring_destroy(struct irqchip_kvm_ring *);
+/* The id irqchipd gave it (ring-add's "ring"), or 0 while it is not added. */
+unsigned irqchip_kvm_ring_id(const struct irqchip_kvm_ring *);
+struct irqchip_kvm_ring_stats {
+	uint64_t records;     /* records published */
+	uint64_t doorbells;   /* ... that found irqchipd asleep and rang */
+	uint64_t futex_waits; /* replies waited for asleep (after spinning) */
+	uint64_t spills;      /* replies that came over the socket */
+};
+void irqchip_kvm_ring_get_stats(const struct irqchip_kvm_ring *,
+    struct irqchip_kvm_ring_stats *);
+/*
+ * For throughput: post many line pulses, line levels or MSIs on the calling
+ * thread's ring without waiting, then irqchip_kvm_ring_flush waits for all
+ * of them and applies their effects in order. The VM's lock is held from the
+ * first post to the flush (other threads' forwarded operations wait), so the
+ * thread must flush soon and must not detach the client in between. A full
+ * ring waits for its oldest record first. Without a ring, a post is the
+ * synchronous operation. Flush returns the first failure among the posted
+ * records (the others are still applied).
+ */
+int irqchip_kvm_ring_post_pulse(struct irqchip_kvm *, const char *chip_id, unsigned line,
+    char **cause);
+int irqchip_kvm_ring_post_line(struct irqchip_kvm *, const char *chip_id, unsigned line,
+    int level, char **cause);
+int irqchip_kvm_ring_post_msi(struct irqchip_kvm *, uint64_t address, uint32_t data,
+    char **cause);
+int irqchip_kvm_ring_flush(struct irqchip_kvm *, char **cause);
+
+/*
  * Makes the forwarded operations the calling thread performs until
  * batch_end one unit: other threads' forwarded operations (a vCPU's EOI)
  * wait until it ends. For a device model that asserts and deasserts a level

@@ -5,7 +5,9 @@ proto_libwire_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
 lib_LTLIBRARIES += proto/libirqchip.la
 include_HEADERS += proto/irqchip.h proto/irqchip-kvm.h
+include_HEADERS += proto/irqchip-ring.h
 proto_libirqchip_la_SOURCES = proto/client.c proto/irqchip-kvm.c
+proto_libirqchip_la_SOURCES += proto/ring.c proto/libirqchip-private.h proto/irqchip-ring.h
 proto_libirqchip_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 proto_libirqchip_la_LIBADD = proto/libwire.la $(JSONC_LIBS) -lpthread
 proto_libirqchip_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \

@@ -27,7 +27,7 @@ const char *const test_all_commands[] = {
 	"chip-reset", "mmio-read", "mmio-write", "line-set", "line-pulse", "eoi",
 	"chip-select", "msi", "translate", "hcall", "rtas", "irqfd-add", "irqfd-del",
 	"notifier-add", "notifier-del", "memory-add", "memory-del", "query-memory",
-	"kvm-attach", NULL,
+	"kvm-attach", "ring-add", "ring-del", NULL,
 };
 
 int
