@@ -84,6 +84,7 @@
 #include <sys/wait.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -569,39 +570,74 @@ row_json_pulse(struct bench *b, struct result *r)
 	measure(b, &p, r);
 }
 
-/*
- * RING (not built on this branch). To fill in, with ring13's API: once, for
- * both ring rows, irqchip_kvm_ring_create(b->kvm, 0, &ring, &cause) on this
- * thread (the JSON row must run before it: afterwards irqchip_kvm_pulse on
- * this thread goes through the ring) and program_pin(b->vm, PIN_PULSE,
- * VEC_RING) so that its deliveries are told apart; then measure(b, &p, r)
- * with p = { trig_pulse, VEC_RING, -1, OWNER_DAEMON, 0 }, and for throughput
- * p.post = a trigger calling irqchip_kvm_ring_post_pulse, p.flush = one
- * calling irqchip_kvm_ring_flush. irqchip_kvm_ring_get_stats before and after
- * tells whether the daemon was awake (doorbells about 0 here). Placement: the
- * daemon spins for its poll window after each record, on --daemon-cpu, which
- * it shares with this (spinning) thread or with the vCPU: say which in the
- * row's label or try both.
- */
+static void program_pin(struct testvm *, unsigned pin, unsigned vector);
+
 static void
-row_ring_spin(struct bench *b, struct result *r)
+post_pulse(struct bench *b, const struct path *p)
 {
-	(void)b;
-	r->na = "n/a (not built)";
+	char *cause = NULL;
+	int rc = irqchip_kvm_ring_post_pulse(b->kvm, TESTVM_CHIP_ID, PIN_PULSE, &cause);
+
+	(void)p;
+	if (rc < 0)
+		die("ring post", rc, cause);
+}
+
+static void
+flush_posts(struct bench *b, const struct path *p)
+{
+	char *cause = NULL;
+	int rc = irqchip_kvm_ring_flush(b->kvm, &cause);
+
+	(void)p;
+	if (rc < 0)
+		die("ring flush", rc, cause);
 }
 
 /*
- * RING after sleep (not built on this branch): as row_ring_spin but with
- * p.sleep_before_us longer than the daemon's spin window (ring-add returns it
- * as "poll-us"; irqchipd --poll-us), so that each record finds the daemon
- * asleep and rings the doorbell (the ring's stats: doorbells about equal to
- * records). The sleep is off the clock.
+ * RING: a ring of this thread's (irqchip_kvm_ring_create), after which
+ * irqchip_kvm_pulse on this thread writes a record instead of a JSON
+ * request; line-pulse on PIN_PULSE, programmed to VEC_RING for the row. The
+ * throughput column posts a burst and flushes it. Spinning: records come
+ * faster than the daemon's poll window (irqchipd --poll-us, 50 us by
+ * default) ends, so it finds them without a doorbell; after sleep: each
+ * sample first sleeps (off the clock) longer than the window, so each record
+ * finds the daemon asleep and rings the doorbell. The ring's own counters
+ * (records, doorbells) are printed on stderr so the row says which it was.
+ * The ring is destroyed after the row: later rows' requests are JSON again.
  */
+static void
+ring_row(struct bench *b, struct result *r, const char *key, unsigned sleep_us)
+{
+	struct path p = { trig_pulse, VEC_RING, -1, OWNER_DAEMON, sleep_us, post_pulse,
+		flush_posts };
+	struct irqchip_kvm_ring_stats st;
+	struct irqchip_kvm_ring *ring;
+	char *cause = NULL;
+	int rc;
+
+	program_pin(b->vm, PIN_PULSE, VEC_RING);
+	if ((rc = irqchip_kvm_ring_create(b->kvm, 0, &ring, &cause)) < 0)
+		die("irqchip_kvm_ring_create", rc, cause);
+	measure(b, &p, r);
+	irqchip_kvm_ring_get_stats(ring, &st);
+	fprintf(stderr, "bench_inject: %s: %" PRIu64 " records, %" PRIu64 " doorbells, %"
+	    PRIu64 " futex waits, %" PRIu64 " spills\n", key, st.records, st.doorbells,
+	    st.futex_waits, st.spills);
+	irqchip_kvm_ring_destroy(ring);
+	program_pin(b->vm, PIN_PULSE, VEC_PULSE);
+}
+
+static void
+row_ring_spin(struct bench *b, struct result *r)
+{
+	ring_row(b, r, "ring-spin", 0);
+}
+
 static void
 row_ring_sleep(struct bench *b, struct result *r)
 {
-	(void)b;
-	r->na = "n/a (not built)";
+	ring_row(b, r, "ring-after-sleep", 2000);
 }
 
 static void
@@ -612,8 +648,6 @@ row_notifier(struct bench *b, struct result *r)
 
 	measure(b, &p, r);
 }
-
-static void program_pin(struct testvm *, unsigned pin, unsigned vector);
 
 /*
  * BYPASS: an eventfd registered through the library (which keeps a copy),
