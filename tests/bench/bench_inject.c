@@ -136,6 +136,9 @@ struct bench {
 	int irqfd_fd;
 	int notifier_fd;
 	int measure_cpu, worker_cpu, daemon_cpu;
+	/* The daemon once the rows are done: CPU over an idle second, memory. */
+	double idle_cpu_us_per_s;
+	long rss_kib, rss_peak_kib;
 	unsigned iterations, burst, gap_us;
 	long halt_poll_ns;		/* < 0: KVM's module default */
 	bool halting;			/* the guest halts between interrupts */
@@ -903,6 +906,47 @@ ratio(double x, double base)
 	return base > 0 && isfinite(x) && isfinite(base) ? x / base : NAN;
 }
 
+/* A "Name:   N kB" line of /proc/PID/status, in KiB; -1 if absent. */
+static long
+proc_status_kib(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	size_t len = strlen(name);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, name, len) == 0 && line[len] == ':') {
+			v = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * The daemon at rest: past its ring poll window (--poll-us, 50 us by
+ * default; 200 ms is far beyond it) it must sleep, so its CPU clock should
+ * not move over the next second; and its resident memory (VmRSS, VmHWM).
+ */
+static void
+measure_idle_daemon(struct bench *b)
+{
+	double c0, c1;
+
+	nanosleep(&(struct timespec){ .tv_nsec = 200 * 1000000L }, NULL);
+	c0 = owner_cpu_seconds(b, OWNER_DAEMON);
+	nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
+	c1 = owner_cpu_seconds(b, OWNER_DAEMON);
+	b->idle_cpu_us_per_s = (c1 - c0) * 1e6;
+	b->rss_kib = proc_status_kib(b->daemon_pid, "VmRSS");
+	b->rss_peak_kib = proc_status_kib(b->daemon_pid, "VmHWM");
+}
+
 static void
 print_ratio(double v)
 {
@@ -958,6 +1002,8 @@ print_text(const struct bench *b, const struct machine *m, const struct result *
 		print_ratio(r->guest ? ratio(r->per_second, ifd->per_second) : NAN);
 		printf("\n");
 	}
+	printf("\nidle daemon, after its poll window: %.1f us of CPU per second; RSS %ld KiB "
+	    "(peak %ld KiB)\n", b->idle_cpu_us_per_s, b->rss_kib, b->rss_peak_kib);
 }
 
 static json_object *
@@ -1052,6 +1098,11 @@ print_json(const struct bench *b, const struct machine *m, const struct result *
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(top, "rows", a);
+	o = json_object_new_object();
+	json_object_object_add(o, "cpu_us_per_s", jnum(b->idle_cpu_us_per_s));
+	json_object_object_add(o, "rss_kib", json_object_new_int64(b->rss_kib));
+	json_object_object_add(o, "rss_peak_kib", json_object_new_int64(b->rss_peak_kib));
+	json_object_object_add(top, "idle_daemon", o);
 	printf("%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(top);
@@ -1177,6 +1228,7 @@ main(int argc, char **argv)
 	}
 	if (!json_out && isatty(2))
 		fprintf(stderr, "\n");
+	measure_idle_daemon(&b);
 	set_idle(&b, false);
 	if (json_out)
 		print_json(&b, &m, res);
