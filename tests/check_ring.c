@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1209,10 +1210,13 @@ struct libvm {
 	struct irqchip_kvm *kvm;
 };
 
+/* Only a machine without KVM skips; one where it fails to open fails. */
 static bool
 have_kvm(void)
 {
-	return access("/dev/kvm", R_OK | W_OK) == 0;
+	struct stat st;
+
+	return !(stat("/dev/kvm", &st) != 0 && errno == ENOENT);
 }
 
 static void
@@ -1314,8 +1318,6 @@ START_TEST(library_twins)
 	char *cause = NULL;
 	int rc;
 
-	if (!have_kvm())
-		return;
 	libvm_start(&v, "{\"type\": \"ioapic\", \"id\": \"ioapic0\"}");
 	rc = irqchip_kvm_ring_create(v.kvm, 16, &ring, &cause);
 	ck_assert_ok(rc, cause);
@@ -1469,8 +1471,6 @@ START_TEST(library_hcall)
 	char *cause = NULL;
 	int rc, pass;
 
-	if (!have_kvm())
-		return;
 	libvm_start(&v, "{\"type\": \"xics\", \"id\": \"x0\", \"cpus\": 2}");
 	irqchip_kvm_set_callbacks(v.kvm, &cb);
 	rc = irqchip_kvm_ring_create(v.kvm, 4, &ring, &cause);
@@ -1517,8 +1517,6 @@ START_TEST(library_reconnect)
 	char *cause = NULL;
 	int rc;
 
-	if (!have_kvm())
-		return;
 	libvm_start(&v, "{\"type\": \"ioapic\", \"id\": \"ioapic0\"}");
 	rc = irqchip_kvm_ring_create(v.kvm, 8, &ring, &cause);
 	ck_assert_ok(rc, cause);
@@ -1591,8 +1589,6 @@ START_TEST(embedded_ring)
 	char *cause = NULL;
 	int kvm_fd, vm_fd, rc;
 
-	if (!have_kvm())
-		return;
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(kvm_fd, 0);
 	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
@@ -1716,8 +1712,6 @@ START_TEST(guest_counts_ring_pulses)
 	uint64_t before_reconnect;
 	int rc, i, round;
 
-	if (!have_kvm())
-		return;
 	memset(&g, 0, sizeof g);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.ncpus = 2;
@@ -1826,7 +1820,9 @@ ring_suite(void)
 {
 	Suite *s = suite_create("ring");
 	TCase *tc = tcase_create("daemon");
+#ifdef RING_TESTVM
 	TCase *lib = tcase_create("library");
+#endif
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, ring_add_validation);
@@ -1840,15 +1836,22 @@ ring_suite(void)
 	tcase_add_test(tc, no_polling);
 	tcase_add_test(tc, rings_dropped_on_disconnect);
 	suite_add_tcase(s, tc);
-	tcase_set_timeout(lib, 240);
 #ifdef RING_TESTVM
-	tcase_add_test(lib, library_twins);
-	tcase_add_test(lib, library_hcall);
-	tcase_add_test(lib, library_reconnect);
-	tcase_add_test(lib, embedded_ring);
-	tcase_add_test(lib, guest_counts_ring_pulses);
+	tcase_set_timeout(lib, 240);
+	if (have_kvm()) {
+		tcase_add_test(lib, library_twins);
+		tcase_add_test(lib, library_hcall);
+		tcase_add_test(lib, library_reconnect);
+		tcase_add_test(lib, embedded_ring);
+		tcase_add_test(lib, guest_counts_ring_pulses);
+		suite_add_tcase(s, lib);
+	} else
+		printf("SKIP: /dev/kvm does not exist: the ring's library and guest tests "
+		    "need KVM\n");
+#else
+	printf("SKIP: the ring's library and guest tests run on x86-64 hosts, where the "
+	    "test VM builds\n");
 #endif
-	suite_add_tcase(s, lib);
 	return s;
 }
 
