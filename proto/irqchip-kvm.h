@@ -247,6 +247,9 @@ int irqchip_kvm_notifier_bound(struct irqchip_kvm *, const char *chip_id, unsign
  * only with IRQCHIP_KVM_ALLOW_SPECIAL_DELIVERY, and a level-triggered route
  * (data bit 15) lie below reserved_routes, where KVM exits on its EOI. Route changes are batched into one KVM_SET_GSI_ROUTING, committed
  * before any signal-msi or irq-line that follows them and at the end.
+ * It does not acknowledge a reply's "commit" token (irqchip_kvm_call does):
+ * a VMM that applies a reply itself sends route-commit with that token
+ * afterwards, or irqchipd keeps holding deliveries on those GSIs.
  */
 int irqchip_kvm_apply_effects(struct irqchip_kvm *, json_object *effects, char **cause);
 
