@@ -731,6 +731,8 @@ server_run(struct server *srv)
 				srv->ring_spinning = true;
 			}
 			srv->ring_last_ns = now_ns();
+			/* A producer waiting on this core for its reply: let it have it. */
+			sched_yield();
 		}
 		/* A record's command may have asked the loop to stop: the next
 		 * event_base_loop would forget it. */

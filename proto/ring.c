@@ -403,6 +403,13 @@ wait_done(struct irqchip_kvm_ring *g, struct irqchip_ring_slot *s, char **cause)
 	struct pollfd pfd;
 	uint32_t st;
 
+	/*
+	 * A daemon that shares this core cannot answer while this thread spins:
+	 * give it the core at once (sched_yield(2); when nothing else is
+	 * runnable here it returns straight away).
+	 */
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == IRQCHIP_RING_SUBMITTED)
+		sched_yield();
 	while ((st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) == IRQCHIP_RING_SUBMITTED) {
 		int64_t spun = now_ns() - start;
 
