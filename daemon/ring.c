@@ -39,6 +39,7 @@
 #include "daemon.h"
 #include "irqchip-ring.h"
 #include "log.h"
+#include "spin.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -61,25 +62,6 @@ struct ring {
 	uint64_t requests, spills, malformed, doorbells;
 	TAILQ_ENTRY(ring) entry;
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
 
 unsigned
 ring_count(const struct server *srv)
@@ -140,7 +122,7 @@ doorbell_cb(evutil_socket_t fd, short what, void *arg)
 	ring_mark(srv, IRQCHIP_RING_AWAKE);
 	if (srv->opts.poll_us > 0) {
 		srv->ring_spinning = true;
-		srv->ring_last_ns = now_ns();
+		srv->ring_last_ns = spin_now_ns();
 	}
 	/* Another ring's doorbell callback may free none of ours: drain this one. */
 	(void)ring_drain(g);
@@ -690,7 +672,7 @@ server_run(struct server *srv)
 
 	for (;;) {
 		if (srv->ring_spinning) {
-			now = now_ns();
+			now = spin_now_ns();
 			if (now - last_events >= SPIN_EVENT_NS) {
 				rc = event_base_loop(base, EVLOOP_NONBLOCK);
 				last_events = now;
@@ -701,7 +683,7 @@ server_run(struct server *srv)
 				 * shares this core gets it (sched_yield(2)).
 				 */
 				if (now - srv->ring_last_ns < SPIN_PAUSE_NS)
-					cpu_relax();
+					spin_relax();
 				else
 					sched_yield();
 			}
@@ -730,7 +712,7 @@ server_run(struct server *srv)
 				ring_mark(srv, IRQCHIP_RING_AWAKE);
 				srv->ring_spinning = true;
 			}
-			srv->ring_last_ns = now_ns();
+			srv->ring_last_ns = spin_now_ns();
 			/* A producer waiting on this core for its reply: let it have it. */
 			sched_yield();
 		}
@@ -739,7 +721,7 @@ server_run(struct server *srv)
 		if (event_base_got_break(base) || event_base_got_exit(base))
 			break;
 		if (srv->ring_spinning) {
-			now = now_ns();
+			now = spin_now_ns();
 			if (spin_start == 0)
 				spin_start = now;
 			if (TAILQ_EMPTY(&srv->rings) ||
@@ -751,6 +733,6 @@ server_run(struct server *srv)
 		}
 	}
 	if (spin_start != 0)
-		srv->stats.ring_spin_ns += (uint64_t)(now_ns() - spin_start);
+		srv->stats.ring_spin_ns += (uint64_t)(spin_now_ns() - spin_start);
 	return rc < 0 ? -1 : 0;
 }

@@ -1,6 +1,6 @@
 # Wire code shared by both sides, and the client library a VMM links.
 noinst_LTLIBRARIES += proto/libwire.la
-proto_libwire_la_SOURCES = proto/wire.c proto/wire.h
+proto_libwire_la_SOURCES = proto/wire.c proto/wire.h proto/spin.h
 proto_libwire_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 
 lib_LTLIBRARIES += proto/libirqchip.la

@@ -41,6 +41,7 @@
 #include "irqchip-kvm.h"
 #include "irqchip-ring.h"
 #include "libirqchip-private.h"
+#include "spin.h"
 #include "wire.h"
 
 #ifndef MFD_ALLOW_SEALING
@@ -111,25 +112,6 @@ static const char *const class_names[] = {
 	"InvalidFd", "DeviceNotFound", "AlreadyExists", "SessionError", "Busy",
 	"PermissionDenied", "Unsupported",
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
 
 static struct irqchip_kvm_ring *
 thread_ring(struct irqchip_kvm *kvm)
@@ -397,7 +379,7 @@ irqchip_kvm_ring_get_stats(const struct irqchip_kvm_ring *g,
 static int
 wait_done(struct irqchip_kvm_ring *g, struct irqchip_ring_slot *s, char **cause)
 {
-	int64_t start = now_ns(), deadline, t;
+	int64_t start = spin_now_ns(), deadline, t;
 	int timeout_ms = client_timeout_ms(g->client);
 	struct timespec nap = { 0, RING_NAP_NS };
 	struct pollfd pfd;
@@ -411,7 +393,7 @@ wait_done(struct irqchip_kvm_ring *g, struct irqchip_ring_slot *s, char **cause)
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == IRQCHIP_RING_SUBMITTED)
 		sched_yield();
 	while ((st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) == IRQCHIP_RING_SUBMITTED) {
-		int64_t spun = now_ns() - start;
+		int64_t spun = spin_now_ns() - start;
 
 		if (spun >= RING_SPIN_NS)
 			break;
@@ -420,7 +402,7 @@ wait_done(struct irqchip_kvm_ring *g, struct irqchip_ring_slot *s, char **cause)
 		 * after that it may be waiting for this very core: let it run.
 		 */
 		if (spun < RING_PAUSE_NS)
-			cpu_relax();
+			spin_relax();
 		else
 			sched_yield();
 	}
@@ -447,7 +429,7 @@ wait_done(struct irqchip_kvm_ring *g, struct irqchip_ring_slot *s, char **cause)
 			    "with ring %u's record %llu unanswered", g->id,
 			    (unsigned long long)s->seq);
 		}
-		t = now_ns();
+		t = spin_now_ns();
 		if (t >= deadline) {
 			__atomic_store_n(&s->waiting, 0, __ATOMIC_RELAXED);
 			return wire_set_cause(cause, -ETIMEDOUT, "irqchipd did not answer ring "
