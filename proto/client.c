@@ -43,6 +43,21 @@ struct irqchip_client {
 
 static void set_send_timeout(struct irqchip_client *);
 
+/* Appends a {"partial": {"effects": [...]}} packet's effects to *joined. */
+static void
+join_partial(json_object *part, json_object **joined)
+{
+	json_object *pe;
+
+	if (!json_object_object_get_ex(part, "effects", &pe) ||
+	    !json_object_is_type(pe, json_type_array))
+		return;
+	if (*joined == NULL)
+		*joined = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(pe); i++)
+		json_object_array_add(*joined, json_object_get(json_object_array_get_idx(pe, i)));
+}
+
 static int64_t
 now_ms(void)
 {
@@ -344,7 +359,7 @@ int
 client_wait_spill(struct irqchip_client *c, unsigned ring, uint64_t seq, int timeout_ms,
     json_object **ret, char **cause)
 {
-	json_object *m, *part, *pe, *val, *partial = NULL, *reply = NULL;
+	json_object *m, *part, *val, *partial = NULL, *reply = NULL;
 	int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	int rc = 0, left;
 
@@ -372,14 +387,7 @@ client_wait_spill(struct irqchip_client *c, unsigned ring, uint64_t seq, int tim
 			continue;
 		}
 		if (json_object_object_get_ex(m, "partial", &part)) {
-			if (json_object_object_get_ex(part, "effects", &pe) &&
-			    json_object_is_type(pe, json_type_array)) {
-				if (partial == NULL)
-					partial = json_object_new_array();
-				for (size_t i = 0; i < json_object_array_length(pe); i++)
-					json_object_array_add(partial,
-					    json_object_get(json_object_array_get_idx(pe, i)));
-			}
+			join_partial(part, &partial);
 			json_object_put(m);
 			continue;
 		}
@@ -516,7 +524,7 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 	 * they are joined, in order, in front of the reply's own effects.
 	 */
 	for (;;) {
-		json_object *part, *pe;
+		json_object *part;
 
 		/* Each message from the daemon (a partial, say) restarts the clock. */
 		rc = recv_reply_locked(c, c->timeout_ms, &reply, cause);
@@ -538,14 +546,7 @@ irqchip_client_call(struct irqchip_client *c, const char *command, json_object *
 		}
 		if (!json_object_object_get_ex(reply, "partial", &part))
 			break;
-		if (json_object_object_get_ex(part, "effects", &pe) &&
-		    json_object_is_type(pe, json_type_array)) {
-			if (partial == NULL)
-				partial = json_object_new_array();
-			for (size_t i = 0; i < json_object_array_length(pe); i++)
-				json_object_array_add(partial,
-				    json_object_get(json_object_array_get_idx(pe, i)));
-		}
+		join_partial(part, &partial);
 		json_object_put(reply);
 		reply = NULL;
 	}

@@ -340,6 +340,21 @@ vm_boot(void)
 	ck_assert_ok(rc, cause);
 }
 
+/* vm_boot, and a device eventfd registered as PIN's bypass notifier (returned). */
+static int
+vm_boot_notifier(void)
+{
+	char *cause = NULL;
+	int fd, rc;
+
+	vm_boot();
+	fd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	rc = irqchip_kvm_add_notifier(testvm_irqchip(VM), TESTVM_CHIP_ID, PIN, fd, -1, &cause);
+	ck_assert_ok(rc, cause);
+	return fd;
+}
+
 static void
 vm_shutdown(void)
 {
@@ -458,12 +473,7 @@ START_TEST(bypass_exact_counts)
 	char *cause = NULL;
 	int efd, rc;
 
-	vm_boot();
-	efd = eventfd(0, EFD_CLOEXEC);
-	ck_assert_int_ge(efd, 0);
-	rc = irqchip_kvm_add_notifier(testvm_irqchip(VM), TESTVM_CHIP_ID, PIN, efd, -1,
-	    &cause);
-	ck_assert_ok(rc, cause);
+	efd = vm_boot_notifier();
 	check_bound(-1);
 	library_refuses_bad_binds();
 	for (unsigned i = 0; i < cycles; i++) {
@@ -551,17 +561,10 @@ START_TEST(bypass_stress_invariants)
 	uint32_t sure[2] = { 0, 0 };
 	uint32_t before, n;
 	pthread_t th;
-	char *cause = NULL;
 	uint64_t address;
 	uint32_t data;
-	int rc;
 
-	vm_boot();
-	w.fd = eventfd(0, EFD_CLOEXEC);
-	ck_assert_int_ge(w.fd, 0);
-	rc = irqchip_kvm_add_notifier(testvm_irqchip(VM), TESTVM_CHIP_ID, PIN, w.fd, -1,
-	    &cause);
-	ck_assert_ok(rc, cause);
+	w.fd = vm_boot_notifier();
 	ck_assert_int_eq(pthread_create(&th, NULL, writer_main, &w), 0);
 	for (unsigned i = 0; i < 600; i++) {
 		uint64_t w0, w1;
@@ -624,12 +627,7 @@ START_TEST(bypass_across_reconnect)
 	uint32_t want = 0;
 	int efd, rc;
 
-	vm_boot();
-	efd = eventfd(0, EFD_CLOEXEC);
-	ck_assert_int_ge(efd, 0);
-	rc = irqchip_kvm_add_notifier(testvm_irqchip(VM), TESTVM_CHIP_ID, PIN, efd, -1,
-	    &cause);
-	ck_assert_ok(rc, cause);
+	efd = vm_boot_notifier();
 	guest_rte(VEC_A, false, false);
 	check_bound(GSI);
 	device_write(efd);
@@ -705,12 +703,7 @@ START_TEST(bypass_through_the_ring)
 	char *cause = NULL;
 	int efd, rc;
 
-	vm_boot();
-	efd = eventfd(0, EFD_CLOEXEC);
-	ck_assert_int_ge(efd, 0);
-	rc = irqchip_kvm_add_notifier(testvm_irqchip(VM), TESTVM_CHIP_ID, PIN, efd, -1,
-	    &cause);
-	ck_assert_ok(rc, cause);
+	efd = vm_boot_notifier();
 	rc = irqchip_kvm_ring_create(testvm_irqchip(VM), 0, &ring, &cause);
 	ck_assert_ok(rc, cause);
 	for (unsigned i = 0; i < 200; i++) {
