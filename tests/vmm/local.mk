@@ -57,14 +57,6 @@ tests_vmm_irqchip_testvm_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 tests_vmm_irqchip_testvm_LDADD = tests/vmm/libtestvm.la daemon/libirqchip-embedded.la \
 	proto/libirqchip.la $(JSONC_LIBS) -lpthread
 
-check_PROGRAMS += tests/check_bypass
-TESTS += tests/check_bypass
-tests_check_bypass_SOURCES = tests/check_bypass.c
-tests_check_bypass_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/vmm
-tests_check_bypass_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(CHECK_CFLAGS)
-tests_check_bypass_LDADD = tests/libtestlib.la tests/vmm/libtestvm.la \
-	proto/libirqchip.la $(JSONC_LIBS) $(CHECK_LIBS) -lpthread
-
 check_PROGRAMS += tests/check_e2e
 TESTS += tests/check_e2e
 tests_check_e2e_SOURCES = tests/check_e2e.c
