@@ -1108,6 +1108,20 @@ print_json(const struct bench *b, const struct machine *m, const struct result *
 	json_object_put(top);
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: bench_inject [--iterations N] [--burst N] [--gap-us N] "
+	    "[--halt-poll-ns N]\n"
+	    "                    [--measure-cpu N] [--worker-cpu N] [--daemon-cpu N]\n"
+	    "                    [--daemon PATH] [--json] [--only ROW,...]\n"
+	    "rows:");
+	for (unsigned i = 0; i < NROWS; i++)
+		fprintf(f, " %s", rows[i].key);
+	fprintf(f, "\nEvery row is measured in the same run on the same VM; the head of "
+	    "tests/bench/bench_inject.c says what each column measures.\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1122,6 +1136,7 @@ main(int argc, char **argv)
 		{ "daemon", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench b = {
@@ -1140,7 +1155,7 @@ main(int argc, char **argv)
 	json_object *args;
 	int opt, rc, status;
 
-	while ((opt = getopt_long(argc, argv, "n:b:g:p:m:w:D:d:jo:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:b:g:p:m:w:D:d:jo:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n': b.iterations = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'b': b.burst = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -1152,7 +1167,26 @@ main(int argc, char **argv)
 		case 'd': daemon_prog = optarg; break;
 		case 'j': json_out = true; break;
 		case 'o': only = optarg; break;
-		default: return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	/* Every name --only lists must be a row. */
+	for (const char *p = only; p != NULL && *p != '\0'; p += strcspn(p, ","),
+	    p += *p == ',') {
+		size_t len = strcspn(p, ",");
+		bool known = false;
+
+		for (unsigned i = 0; i < NROWS && !known; i++)
+			known = strlen(rows[i].key) == len && strncmp(rows[i].key, p, len) == 0;
+		if (!known) {
+			fprintf(stderr, "bench_inject: --only: no row '%.*s'\n", (int)len, p);
+			usage(stderr);
+			return 2;
 		}
 	}
 	prctl(PR_SET_TIMERSLACK, 1UL);
