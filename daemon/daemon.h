@@ -717,7 +717,6 @@ struct notifier {
 	int bound_gsi;			/* a GSI, NOTIFIER_UNBOUND or NOTIFIER_UNKNOWN */
 	bool polled;			/* ev is added to the loop */
 	uint64_t triggers;
-	uint64_t binds;
 	struct event *ev;
 	TAILQ_ENTRY(notifier) entry;
 };

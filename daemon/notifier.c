@@ -93,8 +93,9 @@ notifier_poll(struct notifier *n, bool on)
 	n->polled = on;
 }
 
+/* The unbind effect alone: the library deassigns its copy. */
 static void
-notifier_unbind(struct server *srv, struct request *req, struct notifier *n)
+notifier_unbind_effect(struct server *srv, struct request *req, struct notifier *n)
 {
 	json_object *body = json_object_new_object();
 
@@ -103,6 +104,13 @@ notifier_unbind(struct server *srv, struct request *req, struct notifier *n)
 	inject_effect(srv, req, "unbind", body);
 	srv->stats.unbinds++;
 	n->bound_gsi = NOTIFIER_UNBOUND;
+}
+
+/* The eventfd comes back: unbind it and read it here again. */
+static void
+notifier_unbind(struct server *srv, struct request *req, struct notifier *n)
+{
+	notifier_unbind_effect(srv, req, n);
 	notifier_poll(n, true);
 }
 
@@ -118,7 +126,6 @@ notifier_bind(struct server *srv, struct request *req, struct notifier *n, unsig
 	json_object_object_add(body, "gsi", json_object_new_int64(gsi));
 	inject_effect(srv, req, "bind", body);
 	srv->stats.binds++;
-	n->binds++;
 	n->bound_gsi = (int)gsi;
 }
 
@@ -184,7 +191,7 @@ notifier_free(struct server *srv, struct request *req, struct notifier *n)
 	if (n->bypass) {
 		srv->nbypass--;
 		if (req != NULL && n->bound_gsi != NOTIFIER_UNBOUND)
-			notifier_unbind(srv, req, n);
+			notifier_unbind_effect(srv, req, n);
 	}
 	/*
 	 * However it goes (notifier-del, disconnect, chip-del, a dead eventfd),
