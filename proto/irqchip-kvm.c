@@ -447,12 +447,24 @@ irqchip_kvm_eoi_mode_name(enum irqchip_kvm_eoi_mode mode)
 	return "legacy";
 }
 
+/* KVM_IRQFD (api.rst): binds eventfd fd to gsi, or with deassign unbinds it; 0 or -errno. */
+static int
+kvm_irqfd(const struct irqchip_kvm *kvm, int fd, unsigned gsi, bool deassign)
+{
+	struct kvm_irqfd req;
+
+	memset(&req, 0, sizeof req);
+	req.fd = (uint32_t)fd;
+	req.gsi = gsi;
+	req.flags = deassign ? KVM_IRQFD_FLAG_DEASSIGN : 0;
+	return ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0 ? -errno : 0;
+}
+
 /* Tells irqchipd (best effort) and KVM that gsi's irqfd is gone; lock held. */
 static int
 irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cause)
 {
 	struct irqfd *f = &kvm->irqfds[idx];
-	struct kvm_irqfd req;
 	json_object *args, *ret = NULL;
 	int rc = 0, rc2;
 
@@ -466,12 +478,7 @@ irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cau
 		if (rc < 0)
 			rc = wrap_cause(cause, rc, "irqfd-del");
 	}
-	memset(&req, 0, sizeof req);
-	req.fd = f->fd;
-	req.gsi = f->gsi;
-	req.flags = KVM_IRQFD_FLAG_DEASSIGN;
-	if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
-		rc2 = -errno;
+	if ((rc2 = kvm_irqfd(kvm, f->fd, f->gsi, true)) < 0) {
 		if (rc == 0)
 			rc = wire_set_cause(cause, rc2, "KVM_IRQFD deassign (GSI %u): %s",
 			    f->gsi, strerror(-rc2));
@@ -485,16 +492,12 @@ irqfd_release(struct irqchip_kvm *kvm, unsigned idx, int tell_daemon, char **cau
 static int
 notifier_irqfd(struct irqchip_kvm *kvm, struct notifier *n, int gsi, char **cause)
 {
-	struct kvm_irqfd req;
+	unsigned target = (unsigned)(gsi >= 0 ? gsi : n->bound_gsi);
+	int rc;
 
-	memset(&req, 0, sizeof req);
-	req.fd = (uint32_t)n->fd;
-	req.gsi = (uint32_t)(gsi >= 0 ? gsi : n->bound_gsi);
-	req.flags = gsi >= 0 ? 0 : KVM_IRQFD_FLAG_DEASSIGN;
-	if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0)
-		return wire_set_cause(cause, -errno, "KVM_IRQFD %s (chip %s line %u, GSI %u): %s",
-		    gsi >= 0 ? "assign" : "deassign", n->id, n->line, req.gsi,
-		    strerror(errno));
+	if ((rc = kvm_irqfd(kvm, n->fd, target, gsi < 0)) < 0)
+		return wire_set_cause(cause, rc, "KVM_IRQFD %s (chip %s line %u, GSI %u): %s",
+		    gsi >= 0 ? "assign" : "deassign", n->id, n->line, target, strerror(-rc));
 	if (gsi >= 0)
 		kvm->stats.binds++;
 	else
@@ -694,7 +697,6 @@ int
 irqchip_kvm_bind_irqfds(
     struct irqchip_kvm *kvm, unsigned first_gsi, unsigned count, char **cause)
 {
-	struct kvm_irqfd req;
 	struct irqfd *grown;
 	unsigned gsi;
 	int fd, rc = 0;
@@ -722,12 +724,9 @@ irqchip_kvm_bind_irqfds(
 			rc = wire_set_cause(cause, -errno, "eventfd: %s", strerror(errno));
 			break;
 		}
-		memset(&req, 0, sizeof req);
-		req.fd = (uint32_t)fd;
-		req.gsi = gsi;
-		if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
-			rc = wire_set_cause(cause, -errno, "KVM_IRQFD (GSI %u): %s", gsi,
-			    strerror(errno));
+		if ((rc = kvm_irqfd(kvm, fd, gsi, false)) < 0) {
+			rc = wire_set_cause(cause, rc, "KVM_IRQFD (GSI %u): %s", gsi,
+			    strerror(-rc));
 			close(fd);
 			break;
 		}
